@@ -1,0 +1,51 @@
+import { Problem } from '../problem.js';
+import { findChannel, rotateSecret, saveChannel, type ChannelRecord } from '../store/index.js';
+import type { ChannelContext } from './context.js';
+import { generateSigningSecret } from './signing-secret.js';
+
+/**
+ * Saves the webhook configuration, but only once the URL passed the address rules and echoed the
+ * hub.challenge: a channel is never `active` with a URL that does not answer. Deliveries held
+ * while it was missing or disabled resume.
+ */
+export async function configureChannel(
+  ctx: ChannelContext,
+  botId: string,
+  input: { url: string; verifyToken: string },
+): Promise<ChannelRecord> {
+  requireBot(ctx, botId);
+  const verdict = await ctx.verifyWebhookUrl(input.url, input.verifyToken);
+  if (!verdict.ok) {
+    throw verdict.refused ? Problem.webhookUrlRefused(verdict.reason) : Problem.webhookVerificationFailed(input.url, verdict.reason);
+  }
+  const channel = await saveChannel(ctx.database.db, { botId, ...input, newSecret: generateSigningSecret(), now: ctx.clock.now() });
+  ctx.logger.info({ botId, status: channel.status }, 'webhook channel configured');
+  ctx.wakeDelivery();
+  return channel;
+}
+
+export async function getChannel(ctx: ChannelContext, botId: string): Promise<ChannelRecord> {
+  requireBot(ctx, botId);
+  const channel = await findChannel(ctx.database.db, botId);
+  if (!channel) throw Problem.notFound(`No webhook channel is configured for bot '${botId}'.`);
+  return channel;
+}
+
+/** A new secret; the previous one keeps signing beside it for the grace period. */
+export async function rotateSigningSecret(ctx: ChannelContext, botId: string): Promise<ChannelRecord> {
+  await getChannel(ctx, botId);
+  const now = ctx.clock.now();
+  const rotated = await rotateSecret(ctx.database.db, {
+    botId,
+    secret: generateSigningSecret(),
+    previousExpiresAt: now + ctx.config.secretGraceMs,
+    now,
+  });
+  if (!rotated) throw Problem.notFound(`No webhook channel is configured for bot '${botId}'.`);
+  ctx.logger.info({ botId }, 'webhook signing secret rotated');
+  return rotated;
+}
+
+export function requireBot(ctx: ChannelContext, botId: string): void {
+  if (!ctx.bots.has(botId)) throw Problem.notFound(`No bot '${botId}'.`);
+}

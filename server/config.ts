@@ -1,0 +1,91 @@
+/**
+ * The server's configuration, read from the environment once at start, validated, and passed
+ * down as one typed object. Nothing else reads process.env.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  botsDir: string;
+  demoBotToken: string | undefined;
+  /** Hosts exempt from the https and private-address rules of webhook URLs (local development). */
+  webhookAllowedHosts: string[];
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bodyLimitBytes: number;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  idempotencyTtlMs: number;
+  secretGraceMs: number;
+  delivery: {
+    /** Delay before attempt N+1, in ms; its length is the number of retries. */
+    retryScheduleMs: number[];
+    timeoutMs: number;
+    concurrency: number;
+    /** How long a claimed delivery stays reserved for its worker; undefined: derived from the timeout. */
+    leaseMs: number | undefined;
+    shutdownGraceMs: number;
+  };
+}
+
+export class ConfigError extends Error {}
+
+const DEFAULT_RETRY_SCHEDULE = '0,5s,5m,30m,2h,5h,10h,10h';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** `250`, `250ms`, `5s`, `5m`, `2h`, `1d` → milliseconds. */
+export function parseDuration(text: string, name: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!match) throw new ConfigError(`${name}: '${text}' is not a duration (e.g. 500ms, 5s, 5m, 2h)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms') as 'ms'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name}: '${raw}' must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function duration(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
+  return parseDuration(env[name] || fallback, name);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL: '${logLevel}' must be one of ${LOG_LEVELS.join(', ')}`);
+  const demoBotToken = env.DEMO_BOT_TOKEN || undefined;
+  if (demoBotToken !== undefined && demoBotToken.length < 16) {
+    throw new ConfigError('DEMO_BOT_TOKEN: must be at least 16 characters');
+  }
+  const retryScheduleMs = (env.WEBHOOK_RETRY_SCHEDULE || DEFAULT_RETRY_SCHEDULE)
+    .split(',')
+    .map((step) => parseDuration(step, 'WEBHOOK_RETRY_SCHEDULE'));
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    databaseUrl: env.DATABASE_URL || 'sqlite:./data/webhook-channel.db',
+    botsDir: env.BOTS_DIR || 'bots',
+    demoBotToken,
+    webhookAllowedHosts: (env.WEBHOOK_ALLOWED_HOSTS || '')
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+    logLevel,
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 50, 1, 1_000_000),
+    rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', 100, 1, 1_000_000),
+    idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
+    secretGraceMs: duration(env, 'WEBHOOK_SECRET_GRACE', '24h'),
+    delivery: {
+      retryScheduleMs,
+      timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '10s'),
+      concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1024),
+      leaseMs: env.WEBHOOK_LEASE ? parseDuration(env.WEBHOOK_LEASE, 'WEBHOOK_LEASE') : undefined,
+      shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '10s'),
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The HTTP layer: route (find-my-way, from the spec), authenticate, read and validate the body
+ * (openapi-backend), call the operation, and render every error once as RFC 9457 problem+json.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { Clock } from '../clock.js';
+import { Problem } from '../problem.js';
+import type { Db } from '../store/index.js';
+import { authenticate } from './auth.js';
+import type { OperationHandlers, OperationResponse } from './handler.js';
+import { createRateLimiter } from './rate-limit.js';
+import type { RequestValidator } from './request-validator.js';
+import type { buildRouter } from './router.js';
+
+export interface HttpAppOptions {
+  router: ReturnType<typeof buildRouter>;
+  validator: RequestValidator;
+  handlers: OperationHandlers;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  bodyLimitBytes: number;
+  rateLimit: { perSecond: number; burst: number };
+  /** Operations whose calls count against the bot's rate limit. */
+  rateLimitedOperations?: string[];
+}
+
+const PROBLEM_JSON = 'application/problem+json';
+
+export function createHttpApp(options: HttpAppOptions): Koa {
+  const missing = options.router.operations.filter((op) => !options.handlers[op.operationId]).map((op) => op.operationId);
+  if (missing.length > 0) throw new Error(`no handler for the spec's operations: ${missing.join(', ')}`);
+
+  const app = new Koa({ proxy: false });
+  const requests = new Counter({
+    name: 'webhook_channel_http_requests_total',
+    help: 'HTTP requests by operation and status.',
+    labelNames: ['operation', 'status'] as const,
+    registers: [options.registry],
+  });
+  const limiter = createRateLimiter(options.clock, options.rateLimit.perSecond, options.rateLimit.burst);
+  const rateLimited = new Set(options.rateLimitedOperations ?? ['sendMessage', 'legacySendMessage']);
+  const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimitBytes, jsonStrict: true });
+
+  app.use(async (ctx) => {
+    let operationId = 'unknown';
+    try {
+      const match = options.router.match(ctx.method, ctx.path);
+      if (match.kind === 'not-found') throw Problem.notFound(`No route ${ctx.method} ${ctx.path}.`);
+      if (match.kind === 'method-not-allowed') throw Problem.methodNotAllowed(ctx.method, match.allowed);
+      const { operation, params } = match;
+      operationId = operation.operationId;
+
+      const query = { ...ctx.query } as Record<string, unknown>;
+      await authenticate(options.db, operation, { params, headers: ctx.headers, query });
+      if (rateLimited.has(operationId) && params.botId) limiter.take(params.botId);
+
+      // A credential in the query was checked above; it is not one of the operation's parameters.
+      for (const name of operation.credentialQueryParams) delete query[name];
+      let body: unknown;
+      if (operation.hasBody) body = await readJsonBody(ctx, parseJson, options.bodyLimitBytes);
+      const validated = options.validator.validate(operationId, { method: ctx.method, path: ctx.path, headers: ctx.headers, query, body });
+      render(ctx, await options.handlers[operationId]!({ params, query: validated.query, headers: ctx.headers, body }));
+    } catch (error) {
+      renderError(ctx, error, options.logger);
+    } finally {
+      requests.inc({ operation: operationId, status: String(ctx.status) });
+    }
+  });
+  return app;
+}
+
+/** The body as JSON, with 415 for another media type and 413 past the limit; undefined when there is none. */
+async function readJsonBody(ctx: Koa.Context, parseJson: Koa.Middleware, limitBytes: number): Promise<unknown> {
+  const declaredLength = Number(ctx.get('content-length') || 0);
+  const hasBody = declaredLength > 0 || ctx.get('transfer-encoding') !== '';
+  if (!hasBody) return undefined;
+  if (!ctx.is('application/json', '+json')) throw Problem.unsupportedMediaType(ctx.get('content-type') || undefined);
+  if (declaredLength > limitBytes) throw Problem.payloadTooLarge(limitBytes);
+  try {
+    await parseJson(ctx, async () => undefined);
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 413) throw Problem.payloadTooLarge(limitBytes);
+    if (status === 415) throw Problem.unsupportedMediaType(ctx.get('content-type'));
+    if (status === 400) throw Problem.malformedJson((error as Error).message);
+    throw error;
+  }
+  return ctx.request.body;
+}
+
+function render(ctx: Koa.Context, response: OperationResponse): void {
+  ctx.status = response.status;
+  for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
+  if (response.body === undefined) return;
+  if (response.contentType) ctx.type = response.contentType;
+  ctx.body = response.body;
+}
+
+function renderError(ctx: Koa.Context, error: unknown, logger: Logger): void {
+  if (error instanceof Problem) {
+    ctx.status = error.status;
+    for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
+    ctx.type = PROBLEM_JSON;
+    ctx.body = JSON.stringify(error.toJSON());
+    return;
+  }
+  // Anything else is our bug: log it, and answer a bare 500 that leaks nothing.
+  logger.error({ err: error, method: ctx.method, path: ctx.path }, 'unhandled error');
+  ctx.status = 500;
+  ctx.type = PROBLEM_JSON;
+  ctx.body = JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 });
+}

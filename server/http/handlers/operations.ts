@@ -1,0 +1,34 @@
+import { readFile } from 'node:fs/promises';
+import type { Registry } from 'prom-client';
+import { Problem } from '../../problem.js';
+import type { OperationHandlers } from '../handler.js';
+import { DOCS_FILE, type SpecDocument } from '../spec-document.js';
+
+export interface Readiness {
+  /** Each check's state: `ok` when it can serve. */
+  checks(): Promise<Record<string, string>>;
+}
+
+export function operationsHandlers(deps: { registry: Registry; readiness: Readiness; spec: SpecDocument; docsFile?: string }): OperationHandlers {
+  return {
+    async getHealth() {
+      return { status: 200, body: { status: 'ok' } };
+    },
+    async getReadiness() {
+      const checks = await deps.readiness.checks();
+      const ready = Object.values(checks).every((state) => state === 'ok');
+      return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'unavailable', checks } };
+    },
+    async getMetrics() {
+      return { status: 200, body: await deps.registry.metrics(), contentType: deps.registry.contentType };
+    },
+    async getOpenApiDocument() {
+      return { status: 200, body: deps.spec.text, contentType: 'application/yaml; charset=utf-8' };
+    },
+    async getDocs() {
+      const html = await readFile(deps.docsFile ?? DOCS_FILE, 'utf8').catch(() => undefined);
+      if (html === undefined) throw Problem.notFound('The docs are not built: run `npm run docs`.');
+      return { status: 200, body: html, contentType: 'text/html; charset=utf-8' };
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/** Store records → the spec's JSON shapes (ISO times, optional fields left out rather than null). */
+import type { components } from '../../spec/generated/api.js';
+import type { AttemptRecord, ChannelRecord, ConversationRecord, DeliveryRecord, MessageRecord } from '../store/index.js';
+
+type Schemas = components['schemas'];
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoIf = <K extends string>(key: K, ms: number | null): { [P in K]?: string } => (ms === null ? {} : ({ [key]: iso(ms) } as { [P in K]: string }));
+
+export function presentChannel(c: ChannelRecord): Schemas['WebhookChannel'] {
+  return {
+    botId: c.botId,
+    url: c.url,
+    verifyToken: c.verifyToken,
+    status: c.status,
+    ...(c.disabledReason !== null && { disabledReason: c.disabledReason }),
+    ...isoIf('disabledAt', c.disabledAt),
+    ...isoIf('verifiedAt', c.verifiedAt),
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+  };
+}
+
+/** The current secret, and the previous one while it still signs. */
+export function presentSecret(c: ChannelRecord, now: number): Schemas['WebhookSecret'] {
+  const previousActive = c.previousSecret !== null && c.previousExpiresAt !== null && c.previousExpiresAt > now;
+  return {
+    secret: c.secret,
+    ...(previousActive && { previousSecret: c.previousSecret!, previousExpiresAt: iso(c.previousExpiresAt!) }),
+  };
+}
+
+export function presentDelivery(d: DeliveryRecord): Schemas['Delivery'] {
+  return {
+    id: d.id,
+    webhookId: d.webhookId,
+    messageId: d.messageId,
+    senderId: d.senderId,
+    messageCounter: d.messageCounter,
+    status: d.status,
+    attemptCount: d.attemptCount,
+    ...(d.status === 'pending' && { nextAttemptAt: iso(d.nextAttemptAt) }),
+    ...isoIf('lastAttemptAt', d.lastAttemptAt),
+    ...(d.lastStatusCode !== null && { lastStatusCode: d.lastStatusCode }),
+    createdAt: iso(d.createdAt),
+    updatedAt: iso(d.updatedAt),
+  };
+}
+
+export function presentAttempt(a: AttemptRecord): Schemas['DeliveryAttempt'] {
+  return {
+    number: a.number,
+    attemptedAt: iso(a.attemptedAt),
+    url: a.url,
+    ...(a.statusCode !== null && { statusCode: a.statusCode }),
+    latencyMs: a.latencyMs,
+    outcome: a.outcome,
+    ...(a.error !== null && { error: a.error }),
+  };
+}
+
+export function presentDeliveryDetail(
+  d: DeliveryRecord & { attempts: AttemptRecord[] },
+  verifyToken: string,
+): Schemas['DeliveryDetail'] {
+  return { ...presentDelivery(d), payload: { ...d.event, verifyToken }, attempts: d.attempts.map(presentAttempt) };
+}
+
+export function presentHistoryRow(m: MessageRecord): Schemas['HistoryRow'] {
+  return {
+    id: m.id,
+    actor: m.actor,
+    isIntro: m.isIntro,
+    message: m.body,
+    sequence: m.sequence,
+    ...(m.messageCounter !== null && { messageCounter: m.messageCounter }),
+    createdAt: iso(m.createdAt),
+  };
+}
+
+export function presentSession(c: ConversationRecord): Schemas['Session'] {
+  return {
+    senderId: c.senderId,
+    ...(c.state !== null && { state: c.state }),
+    variables: c.variables,
+    updatedAt: iso(c.updatedAt),
+  };
+}

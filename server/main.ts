@@ -1,0 +1,66 @@
+/**
+ * `npm start`: the server from the environment (see README "Configuration"), with a banner that
+ * tells a newcomer how to talk to the demo bot, and a graceful stop on SIGTERM/SIGINT.
+ */
+import { DEMO_BOT_ID } from './bot-registry.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startServer, type RunningServer } from './server.js';
+
+function banner(server: RunningServer, config: Config): string {
+  const token = config.demoBotToken ?? server.issuedTokens.get(DEMO_BOT_ID);
+  const shownToken = token ?? '<the demo bot token printed at the first start, or set DEMO_BOT_TOKEN>';
+  const lines = [
+    '',
+    `webhook-channel is listening on ${server.url}`,
+    `  API docs:  ${server.url}/docs`,
+    `  bots:      ${[...server.bots.keys()].join(', ')}`,
+  ];
+  for (const [botId, issued] of server.issuedTokens) {
+    lines.push(`  API token of bot '${botId}' (shown once, only its hash is stored): ${issued}`);
+  }
+  if (server.bots.has(DEMO_BOT_ID)) {
+    lines.push(
+      '',
+      'Say hello to the demo bot:',
+      `  curl -sS -X POST ${server.url}/v1/bots/${DEMO_BOT_ID}/channels/webhook/messages \\`,
+      `    -H 'Authorization: Bearer ${shownToken}' -H 'Content-Type: application/json' \\`,
+      `    -d '{"sender":{"id":"a7355930-fa92-11e7-8308-2f056e75d1ee"},"message":{"type":"text","text":"hi"}}'`,
+      'Then read the conversation:',
+      `  curl -sS ${server.url}/v1/bots/${DEMO_BOT_ID}/conversations/a7355930-fa92-11e7-8308-2f056e75d1ee/messages -H 'Authorization: Bearer ${shownToken}'`,
+      'To receive the answers at a webhook, see README.md "Point the webhook at a local receiver".',
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`configuration error: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const server = await startServer({ config });
+  process.stdout.write(banner(server, config));
+
+  let signals = 0;
+  const stop = (signal: string) => {
+    if (++signals > 1) process.exit(1); // a second signal: stop now
+    server.context.logger.info({ signal }, 'stopping');
+    server.close().then(
+      () => process.exit(0),
+      (error) => {
+        server.context.logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

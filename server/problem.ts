@@ -1,0 +1,85 @@
+/**
+ * The one error type of the server: an RFC 9457 problem. Domain code throws it with a named
+ * constructor; the HTTP layer renders it once as `application/problem+json`.
+ * @see https://www.rfc-editor.org/rfc/rfc9457
+ */
+import type { components } from '../spec/generated/api.js';
+
+export type ProblemBody = components['schemas']['Problem'];
+export type FieldError = components['schemas']['ProblemError'];
+
+const TYPE_BASE = 'https://webhook-channel.dev/problems/';
+
+export class Problem extends Error {
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: FieldError[],
+    headers: Record<string, string> = {},
+  ) {
+    super(detail ?? title);
+    this.headers = headers;
+  }
+
+  toJSON(): ProblemBody {
+    return {
+      type: TYPE_BASE + this.type,
+      title: this.title,
+      status: this.status,
+      ...(this.detail !== undefined && { detail: this.detail }),
+      ...(this.errors && this.errors.length > 0 && { errors: this.errors }),
+    };
+  }
+
+  static validation(errors: FieldError[], detail = 'The request does not match the API contract.'): Problem {
+    return new Problem(400, 'validation', 'Bad Request', detail, errors);
+  }
+  static malformedJson(message: string): Problem {
+    return new Problem(400, 'malformed-json', 'Bad Request', 'The request body is not valid JSON.', [{ location: 'body', message }]);
+  }
+  static unauthorized(detail: string): Problem {
+    return new Problem(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer' });
+  }
+  static notFound(detail: string): Problem {
+    return new Problem(404, 'not-found', 'Not Found', detail);
+  }
+  static methodNotAllowed(method: string, allowed: string[]): Problem {
+    return new Problem(405, 'method-not-allowed', 'Method Not Allowed', `${method} is not allowed here; use ${allowed.join(', ')}.`, undefined, {
+      allow: allowed.join(', '),
+    });
+  }
+  static idempotencyKeyReused(): Problem {
+    return new Problem(409, 'idempotency-key-reused', 'Idempotency key reused',
+      'The Idempotency-Key was used within the last 24 hours with another request body.',
+      [{ location: 'header.Idempotency-Key', message: 'already used with another request body' }]);
+  }
+  static deliveryPending(deliveryId: string): Problem {
+    return new Problem(409, 'delivery-pending', 'Delivery pending', `Delivery ${deliveryId} is still pending.`);
+  }
+  static payloadTooLarge(limitBytes: number): Problem {
+    return new Problem(413, 'payload-too-large', 'Payload Too Large', `The request body exceeds ${limitBytes} bytes.`);
+  }
+  static unsupportedMediaType(got: string | undefined): Problem {
+    return new Problem(415, 'unsupported-media-type', 'Unsupported Media Type',
+      `Send the body as application/json${got ? ` (got ${got})` : ''}.`,
+      [{ location: 'header.content-type', message: 'must be application/json' }]);
+  }
+  static tooManyRequests(detail: string, retryAfterSeconds: number): Problem {
+    return new Problem(429, 'too-many-requests', 'Too Many Requests', detail, undefined, { 'retry-after': String(retryAfterSeconds) });
+  }
+  static webhookUrlRefused(reason: string): Problem {
+    return new Problem(422, 'webhook-url-refused', 'Webhook URL refused', reason, [{ location: 'body.url', message: reason }]);
+  }
+  static webhookVerificationFailed(url: string, reason: string): Problem {
+    return new Problem(422, 'webhook-verification-failed', 'Webhook verification failed', `GET ${url} ${reason}.`, [
+      { location: 'body.url', message: reason },
+    ]);
+  }
+  static serviceUnavailable(detail: string): Problem {
+    return new Problem(503, 'unavailable', 'Service Unavailable', detail, undefined, { 'retry-after': '1' });
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Assembles the running system: store, bots, delivery worker, HTTP layer. `main.ts` starts it
+ * from the environment; tests start it with a config of their own.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { loadBotDefinitions, type BotDefinition } from './bot/definition.js';
+import { ensureBotTokens } from './bot-registry.js';
+import type { ChannelContext, WebhookUrlVerifier } from './channel/context.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { createDelivery, type DeliveryRuntime } from './delivery/runtime.js';
+import { createHttpApp } from './http/app.js';
+import { channelHandlers } from './http/handlers/channel.js';
+import { conversationHandlers } from './http/handlers/conversations.js';
+import { deliveryHandlers } from './http/handlers/deliveries.js';
+import { legacyHandlers } from './http/handlers/legacy.js';
+import { messageHandlers } from './http/handlers/messages.js';
+import { operationsHandlers } from './http/handlers/operations.js';
+import { createRequestValidator } from './http/request-validator.js';
+import { buildRouter } from './http/router.js';
+import { loadSpecDocument } from './http/spec-document.js';
+import { createIdGenerator, type IdGenerator } from './ids.js';
+import { openDatabase, type Database } from './store/index.js';
+import { sql } from 'kysely';
+
+export interface StartServerOptions {
+  config: Config;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Jitter source for retries. */
+  random?: () => number;
+  logger?: Logger;
+  /** Replaces the URL rules and handshake (tests of the HTTP layer alone). */
+  verifyWebhookUrl?: WebhookUrlVerifier;
+  /** Start without the delivery worker (tests that inspect queued deliveries). */
+  startDelivery?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Bot API tokens issued at this start, by bot id (shown once). */
+  issuedTokens: Map<string, string>;
+  context: ChannelContext;
+  database: Database;
+  delivery: DeliveryRuntime;
+  bots: ReadonlyMap<string, BotDefinition>;
+  /** Stops accepting, lets in-flight deliveries finish within the grace period, closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'webhook-channel' } });
+  const ids = options.ids ?? createIdGenerator(clock);
+
+  const bots = await loadBotDefinitions(config.botsDir);
+  const database = await openDatabase(config.databaseUrl);
+  const issuedTokens = await ensureBotTokens(database.db, bots, { demoBotToken: config.demoBotToken, clock });
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const delivery = createDelivery({ config, database, clock, random: options.random ?? Math.random, logger, registry });
+
+  const context: ChannelContext = {
+    config,
+    database,
+    bots,
+    clock,
+    ids,
+    logger,
+    verifyWebhookUrl: options.verifyWebhookUrl ?? delivery.verifyWebhookUrl,
+    wakeDelivery: () => delivery.wake(),
+  };
+
+  const spec = loadSpecDocument();
+  let stopping = false;
+  const app = createHttpApp({
+    router: buildRouter(spec),
+    validator: await createRequestValidator(spec),
+    handlers: {
+      ...messageHandlers(context),
+      ...channelHandlers(context),
+      ...deliveryHandlers(context),
+      ...conversationHandlers(context),
+      ...legacyHandlers(context),
+      ...operationsHandlers({
+        registry,
+        spec,
+        readiness: {
+          async checks() {
+            const store = await sql`select 1`.execute(database.db).then(() => 'ok', () => 'unavailable');
+            return { store, delivery: stopping ? 'stopping' : delivery.isRunning() ? 'ok' : 'stopped' };
+          },
+        },
+      }),
+    },
+    db: database.db,
+    clock,
+    logger,
+    registry,
+    bodyLimitBytes: config.bodyLimitBytes,
+    rateLimit: { perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
+  });
+
+  if (options.startDelivery !== false) delivery.start();
+  const server = createServer(app.callback());
+  // Bounded so a slow client cannot hold a connection open for ever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+  await listen(server, config.port, config.host);
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, bots: [...bots.keys()] }, 'webhook-channel listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    issuedTokens,
+    context,
+    database,
+    delivery,
+    bots,
+    close() {
+      closing ??= (async () => {
+        stopping = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await delivery.stop(config.delivery.shutdownGraceMs);
+        server.closeAllConnections();
+        await closed;
+        await database.close();
+        logger.info('webhook-channel stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,103 @@
+import { sql, type Kysely } from 'kysely';
+import type { Schema } from './schema.js';
+import type { BotMessageEventBody } from './records.js';
+
+export interface ClaimedDelivery {
+  id: string;
+  botId: string;
+  conversationId: string;
+  senderId: string;
+  messageId: string;
+  webhookId: string;
+  messageCounter: number;
+  /** This attempt's number over the delivery's life, 1-based. */
+  attemptNumber: number;
+  /** This attempt's number since the delivery was last (re)scheduled, 1-based: the retry schedule's index. */
+  roundAttemptNumber: number;
+  event: BotMessageEventBody;
+  channel: { url: string; verifyToken: string; secret: string; previousSecret: string | null; previousExpiresAt: number | null };
+}
+
+/**
+ * Claims due deliveries for one attempt each, in one transaction: a delivery is due when it is
+ * pending, its next attempt time has come, no lease holds it (or the lease expired: its worker
+ * died), its bot's channel is active, and no earlier pending delivery of its conversation exists,
+ * so a failing head blocks its own conversation and nothing else. The claim bumps the attempt
+ * counters and takes a lease of `leaseMs`.
+ */
+export async function claimDueDeliveries(
+  db: Kysely<Schema>,
+  opts: { now: number; leaseMs: number; limit: number },
+): Promise<ClaimedDelivery[]> {
+  const { now, leaseMs, limit } = opts;
+  return db.transaction().execute(async (trx) => {
+    const due = await trx
+      .selectFrom('deliveries as d')
+      .innerJoin('channels as c', (join) => join.onRef('c.bot_id', '=', 'd.bot_id').on('c.status', '=', 'active'))
+      .select('d.id')
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('deliveries as e')
+              .select(sql<number>`1`.as('one'))
+              .whereRef('e.conversation_id', '=', 'd.conversation_id')
+              .where('e.status', '=', 'pending')
+              .whereRef('e.message_counter', '<', 'd.message_counter'),
+          ),
+        ),
+      )
+      .orderBy('d.next_attempt_at')
+      .orderBy('d.message_counter')
+      .limit(limit)
+      .execute();
+    if (due.length === 0) return [];
+    const ids = due.map((row) => row.id);
+
+    await trx
+      .updateTable('deliveries')
+      .set((eb) => ({
+        attempt_count: eb('attempt_count', '+', 1),
+        round_attempt_count: eb('round_attempt_count', '+', 1),
+        lease_until: now + leaseMs,
+        updated_at: now,
+      }))
+      .where('id', 'in', ids)
+      .execute();
+
+    const rows = await trx
+      .selectFrom('deliveries as d')
+      .innerJoin('channels as c', 'c.bot_id', 'd.bot_id')
+      .select([
+        'd.id', 'd.bot_id', 'd.conversation_id', 'd.sender_id', 'd.message_id', 'd.webhook_id', 'd.message_counter',
+        'd.attempt_count', 'd.round_attempt_count', 'd.event', 'd.next_attempt_at',
+        'c.url', 'c.verify_token', 'c.secret', 'c.previous_secret', 'c.previous_expires_at',
+      ])
+      .where('d.id', 'in', ids)
+      .orderBy('d.next_attempt_at')
+      .orderBy('d.message_counter')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      botId: row.bot_id,
+      conversationId: row.conversation_id,
+      senderId: row.sender_id,
+      messageId: row.message_id,
+      webhookId: row.webhook_id,
+      messageCounter: Number(row.message_counter),
+      attemptNumber: Number(row.attempt_count),
+      roundAttemptNumber: Number(row.round_attempt_count),
+      event: JSON.parse(row.event),
+      channel: {
+        url: row.url,
+        verifyToken: row.verify_token,
+        secret: row.secret,
+        previousSecret: row.previous_secret,
+        previousExpiresAt: row.previous_expires_at === null ? null : Number(row.previous_expires_at),
+      },
+    }));
+  });
+}

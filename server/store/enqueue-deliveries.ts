@@ -1,0 +1,42 @@
+import type { Db } from './database.js';
+import type { BotMessageEventBody } from './records.js';
+
+export interface NewDelivery {
+  id: string;
+  botId: string;
+  conversationId: string;
+  senderId: string;
+  messageId: string;
+  webhookId: string;
+  messageCounter: number;
+  event: BotMessageEventBody;
+}
+
+/** Queues deliveries, due now. Called in the transaction that stores their messages (the outbox). */
+export async function enqueueDeliveries(db: Db, deliveries: NewDelivery[], now: number): Promise<void> {
+  if (deliveries.length === 0) return;
+  await db
+    .insertInto('deliveries')
+    .values(
+      deliveries.map((d) => ({
+        id: d.id,
+        bot_id: d.botId,
+        conversation_id: d.conversationId,
+        sender_id: d.senderId,
+        message_id: d.messageId,
+        webhook_id: d.webhookId,
+        message_counter: d.messageCounter,
+        event: JSON.stringify(d.event),
+        status: 'pending' as const,
+        attempt_count: 0,
+        round_attempt_count: 0,
+        next_attempt_at: now,
+        lease_until: null,
+        last_attempt_at: null,
+        last_status_code: null,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
+    .execute();
+}

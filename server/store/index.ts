@@ -1,0 +1,23 @@
+// The store's named operations: the rest of the server calls these and never builds SQL itself.
+export { openDatabase, DatabaseUrlError, type Database, type Db } from './database.js';
+export * from './records.js';
+export { saveBot } from './save-bot.js';
+export { findBot } from './find-bot.js';
+export { findChannel } from './find-channel.js';
+export { saveChannel } from './save-channel.js';
+export { deleteChannel } from './delete-channel.js';
+export { disableChannel } from './disable-channel.js';
+export { rotateSecret } from './rotate-secret.js';
+export { openConversation } from './open-conversation.js';
+export { findConversation } from './find-conversation.js';
+export { appendMessages, ConcurrentAppendError, type NewMessage } from './append-messages.js';
+export { listMessages } from './list-messages.js';
+export { enqueueDeliveries, type NewDelivery } from './enqueue-deliveries.js';
+export { claimDueDeliveries, type ClaimedDelivery } from './claim-due-deliveries.js';
+export { recordAttempt, type AttemptResult } from './record-attempt.js';
+export { nextDueAt } from './next-due-at.js';
+export { countPendingDeliveries } from './count-pending-deliveries.js';
+export { listDeliveries, type DeliveryCursor } from './list-deliveries.js';
+export { findDelivery } from './find-delivery.js';
+export { rescheduleDelivery } from './reschedule-delivery.js';
+export { findIdempotencyRecord, saveIdempotencyRecord, deleteExpiredIdempotencyKeys, type IdempotencyRecord } from './idempotency-keys.js';

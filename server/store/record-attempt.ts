@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely';
+import type { Schema } from './schema.js';
+
+export interface AttemptResult {
+  deliveryId: string;
+  number: number;
+  attemptedAt: number;
+  url: string;
+  statusCode: number | null;
+  latencyMs: number;
+  outcome: 'succeeded' | 'failed';
+  error: string | null;
+  next: { status: 'pending'; nextAttemptAt: number } | { status: 'succeeded' } | { status: 'failed' };
+}
+
+/** Records one attempt and moves its delivery on (to its next attempt, success, or dead letter), releasing the lease. */
+export async function recordAttempt(db: Kysely<Schema>, a: AttemptResult): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('attempts')
+      .values({
+        delivery_id: a.deliveryId,
+        number: a.number,
+        attempted_at: a.attemptedAt,
+        url: a.url,
+        status_code: a.statusCode,
+        latency_ms: Math.max(0, Math.round(a.latencyMs)),
+        outcome: a.outcome,
+        error: a.error,
+      })
+      // A lease that expired mid-attempt lets another worker try the same number; keep the first record.
+      .onConflict((oc) => oc.columns(['delivery_id', 'number']).doNothing())
+      .execute();
+    await trx
+      .updateTable('deliveries')
+      .set({
+        status: a.next.status,
+        next_attempt_at: a.next.status === 'pending' ? a.next.nextAttemptAt : a.attemptedAt,
+        lease_until: null,
+        last_attempt_at: a.attemptedAt,
+        last_status_code: a.statusCode,
+        updated_at: a.attemptedAt,
+      })
+      .where('id', '=', a.deliveryId)
+      .execute();
+  });
+}

@@ -1,0 +1,156 @@
+/** What the store's operations hand back: rows in the code's own words (camelCase, parsed JSON). */
+import type { components } from '../../spec/generated/api.js';
+import type { ChannelsTable, ConversationsTable, DeliveriesTable, AttemptsTable, MessagesTable } from './schema.js';
+
+type Schemas = components['schemas'];
+export type BotMessageEventBody = Omit<Schemas['BotMessageEvent'], 'verifyToken'>;
+
+export interface ChannelRecord {
+  botId: string;
+  url: string;
+  verifyToken: string;
+  status: ChannelsTable['status'];
+  disabledReason: string | null;
+  disabledAt: number | null;
+  verifiedAt: number | null;
+  secret: string;
+  previousSecret: string | null;
+  previousExpiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConversationRecord {
+  id: string;
+  botId: string;
+  senderId: string;
+  state: string | null;
+  variables: Record<string, unknown>;
+  lastSequence: number;
+  lastMessageCounter: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface MessageRecord {
+  id: string;
+  conversationId: string;
+  actor: MessagesTable['actor'];
+  sequence: number;
+  messageCounter: number | null;
+  isIntro: boolean;
+  inReplyTo: string | null;
+  body: Schemas['UserMessage'] | Schemas['BotMessage'];
+  createdAt: number;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  botId: string;
+  conversationId: string;
+  senderId: string;
+  messageId: string;
+  webhookId: string;
+  messageCounter: number;
+  event: BotMessageEventBody;
+  status: DeliveriesTable['status'];
+  attemptCount: number;
+  nextAttemptAt: number;
+  lastAttemptAt: number | null;
+  lastStatusCode: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  number: number;
+  attemptedAt: number;
+  url: string;
+  statusCode: number | null;
+  latencyMs: number;
+  outcome: AttemptsTable['outcome'];
+  error: string | null;
+}
+
+// PostgreSQL hands bigint columns back as strings; Number() reads both dialects alike.
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export function toChannel(row: ChannelsTable): ChannelRecord {
+  return {
+    botId: row.bot_id,
+    url: row.url,
+    verifyToken: row.verify_token,
+    status: row.status,
+    disabledReason: row.disabled_reason,
+    disabledAt: numOrNull(row.disabled_at),
+    verifiedAt: numOrNull(row.verified_at),
+    secret: row.secret,
+    previousSecret: row.previous_secret,
+    previousExpiresAt: numOrNull(row.previous_expires_at),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+export function toConversation(row: ConversationsTable): ConversationRecord {
+  return {
+    id: row.id,
+    botId: row.bot_id,
+    senderId: row.sender_id,
+    state: row.state,
+    variables: JSON.parse(row.variables),
+    lastSequence: num(row.last_sequence),
+    lastMessageCounter: num(row.last_message_counter),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+export function toMessage(row: MessagesTable): MessageRecord {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    actor: row.actor,
+    sequence: num(row.sequence),
+    messageCounter: numOrNull(row.message_counter),
+    isIntro: Boolean(row.is_intro),
+    inReplyTo: row.in_reply_to,
+    body: JSON.parse(row.body),
+    createdAt: num(row.created_at),
+  };
+}
+
+export function toDelivery(row: DeliveriesTable): DeliveryRecord {
+  return {
+    id: row.id,
+    botId: row.bot_id,
+    conversationId: row.conversation_id,
+    senderId: row.sender_id,
+    messageId: row.message_id,
+    webhookId: row.webhook_id,
+    messageCounter: num(row.message_counter),
+    event: JSON.parse(row.event),
+    status: row.status,
+    attemptCount: num(row.attempt_count),
+    nextAttemptAt: num(row.next_attempt_at),
+    lastAttemptAt: numOrNull(row.last_attempt_at),
+    lastStatusCode: numOrNull(row.last_status_code),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+export function toAttempt(row: AttemptsTable): AttemptRecord {
+  return {
+    deliveryId: row.delivery_id,
+    number: num(row.number),
+    attemptedAt: num(row.attempted_at),
+    url: row.url,
+    statusCode: numOrNull(row.status_code),
+    latencyMs: num(row.latency_ms),
+    outcome: row.outcome,
+    error: row.error,
+  };
+}

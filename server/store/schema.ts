@@ -1,0 +1,106 @@
+/**
+ * The tables, as Kysely sees them. Times are integers (milliseconds since the epoch) so that
+ * SQLite and PostgreSQL compare and sort them alike; JSON is stored as text for the same reason.
+ */
+
+export interface BotsTable {
+  id: string;
+  token_hash: string;
+  created_at: number;
+}
+
+export interface ChannelsTable {
+  bot_id: string;
+  url: string;
+  verify_token: string;
+  status: 'unverified' | 'active' | 'disabled';
+  disabled_reason: string | null;
+  disabled_at: number | null;
+  verified_at: number | null;
+  secret: string;
+  previous_secret: string | null;
+  previous_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConversationsTable {
+  id: string;
+  bot_id: string;
+  sender_id: string;
+  state: string | null;
+  /** JSON object of session variables. */
+  variables: string;
+  last_sequence: number;
+  last_message_counter: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  bot_id: string;
+  actor: 'user' | 'bot';
+  sequence: number;
+  message_counter: number | null;
+  is_intro: number;
+  in_reply_to: string | null;
+  /** JSON of the user message or the bot message. */
+  body: string;
+  created_at: number;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  bot_id: string;
+  conversation_id: string;
+  sender_id: string;
+  message_id: string;
+  webhook_id: string;
+  message_counter: number;
+  /** JSON of the webhook body without `verifyToken`, which is taken from the channel at send time. */
+  event: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempt_count: number;
+  /** Attempts since the delivery was last (re)scheduled: the retry schedule restarts on redelivery. */
+  round_attempt_count: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_attempt_at: number | null;
+  last_status_code: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AttemptsTable {
+  delivery_id: string;
+  number: number;
+  attempted_at: number;
+  url: string;
+  status_code: number | null;
+  latency_ms: number;
+  outcome: 'succeeded' | 'failed';
+  error: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  bot_id: string;
+  key: string;
+  request_hash: string;
+  /** JSON of the first answer. */
+  response: string;
+  created_at: number;
+  expires_at: number;
+}
+
+
+export interface Schema {
+  bots: BotsTable;
+  channels: ChannelsTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  deliveries: DeliveriesTable;
+  attempts: AttemptsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

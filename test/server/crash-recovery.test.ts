@@ -1,0 +1,116 @@
+/**
+ * The promise of the 202: kill the server process (SIGKILL) with deliveries in flight, start it
+ * again on the same database, and every bot message still arrives, at least once, in order per
+ * conversation, with nothing lost.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { callOperation, TEST_TOKEN } from '../support/server.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { waitFor } from '../support/wait-for.js';
+
+const VERIFY_TOKEN = 'crash-verify-token';
+const CONVERSATIONS = 6;
+const MESSAGES_PER_CONVERSATION = 4;
+
+let dir: string;
+let receiver: WebhookReceiver;
+const children: ChildProcess[] = [];
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await receiver?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Starts `server/main.ts` in its own process and resolves with its URL once it listens. */
+async function startServerProcess(databaseFile: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${databaseFile}`,
+      DEMO_BOT_TOKEN: TEST_TOKEN,
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_RETRY_SCHEDULE: '0,50ms,100ms,200ms,400ms,800ms,1s,1s,1s,1s',
+      WEBHOOK_TIMEOUT: '2s',
+      WEBHOOK_LEASE: '3s',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 60_000);
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  return { child, url };
+}
+
+it('delivers every bot message after a SIGKILL with deliveries in flight, in order per conversation', async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wc-crash-'));
+  const databaseFile = join(dir, 'crash.db');
+  // A slow receiver, so that deliveries are in flight when the process dies.
+  receiver = await startWebhookReceiver({ verifyToken: VERIFY_TOKEN, answer: () => ({ status: 200, delayMs: 25 }) });
+
+  const first = await startServerProcess(databaseFile);
+  expect((await callOperation(first.url, 'putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
+  const senders = Array.from({ length: CONVERSATIONS }, (_, i) => `crash-sender-${String(i).padStart(12, '0')}`);
+  const inputs = ['hi', 'buttons', 'carousel', 'media'].slice(0, MESSAGES_PER_CONVERSATION);
+  for (const text of inputs) {
+    await Promise.all(
+      senders.map(async (id) => {
+        const res = await callOperation(first.url, 'sendMessage', { body: { sender: { id }, message: { type: 'text', text } } });
+        expect(res.status).toBe(202);
+      }),
+    );
+  }
+  await waitFor(() => receiver.received.length >= 3, { what: 'the first deliveries' });
+  first.child.kill('SIGKILL');
+  await new Promise((resolve) => first.child.once('exit', resolve));
+  const beforeRestart = receiver.received.length;
+
+  const second = await startServerProcess(databaseFile);
+  const expected = new Map<string, number>();
+  for (const id of senders) {
+    const history = (await callOperation(second.url, 'listConversationMessages', { params: { senderId: id }, query: { limit: 100 } })).body as any;
+    expected.set(id, history.rows.filter((row: any) => row.actor === 'bot').length);
+  }
+  const total = [...expected.values()].reduce((a, b) => a + b, 0);
+  expect(beforeRestart).toBeLessThan(total); // the kill really left work undone
+
+  const arrivedAll = () =>
+    senders.every((id) => {
+      const counters = new Set(receiver.received.filter((w) => w.body.senderId === id).map((w) => w.body.messageCounter));
+      return counters.size === expected.get(id);
+    });
+  await waitFor(arrivedAll, { timeoutMs: 60_000, what: 'every bot message after the restart' });
+
+  for (const id of senders) {
+    const counters: number[] = receiver.received.filter((w) => w.body.senderId === id).map((w) => w.body.messageCounter);
+    // At least once: every counter arrived. In order: no counter arrives before all smaller ones did.
+    expect(new Set(counters)).toEqual(new Set(Array.from({ length: expected.get(id)! }, (_, i) => i + 1)));
+    let highest = 0;
+    for (const counter of counters) {
+      expect(counter).toBeLessThanOrEqual(highest + 1);
+      highest = Math.max(highest, counter);
+    }
+  }
+  second.child.kill('SIGTERM');
+  await new Promise((resolve) => second.child.once('exit', resolve));
+  expect(second.child.exitCode).toBe(0);
+});
