@@ -17,10 +17,12 @@ export interface Config {
   idempotencyTtlMs: number;
   secretGraceMs: number;
   delivery: {
-    /** Delay before attempt N+1, in ms; its length is the number of retries. */
+    /** `retryScheduleMs[N]` is the delay before attempt N+1, in ms: its length is the number of attempts. */
     retryScheduleMs: number[];
     timeoutMs: number;
     concurrency: number;
+    /** Attempts in flight at once to one channel. */
+    perChannelConcurrency: number;
     /** How long a claimed delivery stays reserved for its worker; undefined: derived from the timeout. */
     leaseMs: number | undefined;
     shutdownGraceMs: number;
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryScheduleMs,
       timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '10s'),
       concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1024),
+      perChannelConcurrency: integer(env, 'WEBHOOK_CONCURRENCY_PER_CHANNEL', 4, 1, 1024),
       leaseMs: env.WEBHOOK_LEASE ? parseDuration(env.WEBHOOK_LEASE, 'WEBHOOK_LEASE') : undefined,
       shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '10s'),
     },

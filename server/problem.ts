@@ -71,8 +71,8 @@ export class Problem extends Error {
   static tooManyRequests(detail: string, retryAfterSeconds: number): Problem {
     return new Problem(429, 'too-many-requests', 'Too Many Requests', detail, undefined, { 'retry-after': String(retryAfterSeconds) });
   }
-  static webhookUrlRefused(reason: string): Problem {
-    return new Problem(422, 'webhook-url-refused', 'Webhook URL refused', reason, [{ location: 'body.url', message: reason }]);
+  static webhookUrlRefused(url: string, reason: string): Problem {
+    return new Problem(422, 'webhook-url-refused', 'Webhook URL refused', `${url} ${reason}.`, [{ location: 'body.url', message: reason }]);
   }
   static webhookVerificationFailed(url: string, reason: string): Problem {
     return new Problem(422, 'webhook-verification-failed', 'Webhook verification failed', `GET ${url} ${reason}.`, [

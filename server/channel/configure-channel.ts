@@ -16,7 +16,7 @@ export async function configureChannel(
   requireBot(ctx, botId);
   const verdict = await ctx.verifyWebhookUrl(input.url, input.verifyToken);
   if (!verdict.ok) {
-    throw verdict.refused ? Problem.webhookUrlRefused(verdict.reason) : Problem.webhookVerificationFailed(input.url, verdict.reason);
+    throw verdict.refused ? Problem.webhookUrlRefused(input.url, verdict.reason) : Problem.webhookVerificationFailed(input.url, verdict.reason);
   }
   const channel = await saveChannel(ctx.database.db, { botId, ...input, newSecret: generateSigningSecret(), now: ctx.clock.now() });
   ctx.logger.info({ botId, status: channel.status }, 'webhook channel configured');

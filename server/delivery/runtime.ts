@@ -1,0 +1,79 @@
+/**
+ * The delivery side as the server assembles it from its configuration: one URL guard and one
+ * connection pool shared by the handshake and the worker.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { WebhookUrlVerifier } from '../channel/context.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Database } from '../store/database.js';
+import { deliveryStore } from './delivery-store.js';
+import { createWebhookDispatcher } from './dispatcher.js';
+import { HandshakeError, verifyWebhookUrl } from './handshake.js';
+import { UrlGuard, UrlRefusedError } from './url-guard.js';
+import { DeliveryWorker } from './worker.js';
+
+export interface DeliveryRuntime {
+  /** The address rules, then the hub.challenge handshake, as a verdict for `configureChannel`. */
+  verifyWebhookUrl: WebhookUrlVerifier;
+  /** Deliveries were committed: claim them now. */
+  wake(): void;
+  start(): void;
+  /** Stops the worker (in-flight attempts get `graceMs`, then are aborted) and closes the connections. */
+  stop(graceMs?: number): Promise<void>;
+  isRunning(): boolean;
+  worker: DeliveryWorker;
+}
+
+export function createDelivery(deps: {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  random: () => number;
+  logger: Logger;
+  registry: Registry;
+}): DeliveryRuntime {
+  const { config, database, clock, random, registry } = deps;
+  const logger = deps.logger.child({ component: 'delivery' });
+  const guard = new UrlGuard({ allowedHosts: config.webhookAllowedHosts });
+  const dispatcher = createWebhookDispatcher(guard, { connectTimeoutMs: config.delivery.timeoutMs });
+  const worker = new DeliveryWorker({
+    store: deliveryStore(database.db),
+    dispatcher,
+    logger,
+    registry,
+    clock,
+    random,
+    concurrency: config.delivery.concurrency,
+    perChannelConcurrency: config.delivery.perChannelConcurrency,
+    leaseMs: config.delivery.leaseMs,
+    timeoutMs: config.delivery.timeoutMs,
+    retrySchedule: config.delivery.retryScheduleMs,
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    worker,
+    async verifyWebhookUrl(url, verifyToken) {
+      try {
+        await verifyWebhookUrl(url, verifyToken, { guard, dispatcher, timeoutMs: config.delivery.timeoutMs });
+        return { ok: true };
+      } catch (error) {
+        if (error instanceof UrlRefusedError) return { ok: false, refused: true, reason: error.message };
+        if (error instanceof HandshakeError) return { ok: false, refused: false, reason: error.message };
+        throw error;
+      }
+    },
+    wake: () => worker.wake(),
+    start: () => worker.start(),
+    stop(graceMs = config.delivery.shutdownGraceMs) {
+      stopping ??= (async () => {
+        await worker.stop({ graceMs });
+        await dispatcher.close();
+      })();
+      return stopping;
+    },
+    isRunning: () => worker.isRunning,
+  };
+}

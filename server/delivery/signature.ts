@@ -1,0 +1,51 @@
+/**
+ * Standard Webhooks signatures, the sending side.
+ * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#signature-scheme
+ */
+import { createHmac } from 'node:crypto';
+
+/** Secrets are `whsec_` followed by the base64 of the key bytes. */
+export const SECRET_PREFIX = 'whsec_';
+
+/** What one attempt signs: its bytes are exactly what goes over the wire. */
+export interface SignedContent {
+  webhookId: string;
+  /** The `webhook-timestamp` header: whole seconds since the Unix epoch. */
+  timestamp: number;
+  body: string;
+}
+
+/** The key bytes of a `whsec_` secret (the prefix is optional, as in the reference libraries). */
+export function secretKey(secret: string): Buffer {
+  const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+  if (key.length === 0) throw new TypeError('a signing secret must hold at least one byte of key');
+  return key;
+}
+
+/**
+ * One `v1,<base64>` signature: HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}`.
+ *
+ * @example sign('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', { webhookId: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestamp: 1614265330, body: '{"test": 2432232314}' })
+ * // 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='
+ */
+export function sign(secret: string, content: SignedContent): string {
+  const mac = createHmac('sha256', secretKey(secret))
+    .update(`${content.webhookId}.${content.timestamp}.${content.body}`, 'utf8')
+    .digest('base64');
+  return `v1,${mac}`;
+}
+
+/** The `webhook-signature` header: one signature per secret, space separated, so a rotation loses nothing. */
+export function signatureHeader(secrets: readonly string[], content: SignedContent): string {
+  if (secrets.length === 0) throw new TypeError('at least one signing secret is needed');
+  return secrets.map((secret) => sign(secret, content)).join(' ');
+}
+
+/** The secrets that sign at `now`: the current one, and the previous one until its grace period ends. */
+export function signingSecrets(
+  channel: { secret: string; previousSecret: string | null; previousExpiresAt: number | null },
+  now: number,
+): string[] {
+  const previousStillSigns = channel.previousSecret !== null && channel.previousExpiresAt !== null && now < channel.previousExpiresAt;
+  return previousStillSigns ? [channel.secret, channel.previousSecret!] : [channel.secret];
+}

@@ -1,0 +1,161 @@
+/**
+ * A delivery worker on its own in-memory database, with a fake clock, a bot whose channel points
+ * at a test receiver, and a way to queue bot messages as the channel's use case does.
+ */
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { Agent } from 'undici';
+import { deliveryStore } from '../../server/delivery/delivery-store.js';
+import { createWebhookDispatcher } from '../../server/delivery/dispatcher.js';
+import { UrlGuard } from '../../server/delivery/url-guard.js';
+import { DeliveryWorker, type DeliveryWorkerOptions } from '../../server/delivery/worker.js';
+import {
+  appendMessages,
+  enqueueDeliveries,
+  findChannel,
+  findDelivery,
+  openConversation,
+  openDatabase,
+  saveBot,
+  saveChannel,
+  type Database,
+} from '../../server/store/index.js';
+import { waitFor } from '../support/wait-for.js';
+
+export const BOT_ID = 'demo';
+export const VERIFY_TOKEN = '8wMsLZkdDPT64nqh';
+export const SECRET = `whsec_${Buffer.alloc(24, 1).toString('base64')}`;
+
+export interface FakeClock {
+  now(): number;
+  advance(ms: number): void;
+}
+
+/** Starts at the real time, so the standardwebhooks verifier (which reads the real clock) accepts the timestamps. */
+export function fakeClock(start = Date.now()): FakeClock {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+export interface QueuedMessage {
+  deliveryId: string;
+  webhookId: string;
+  senderId: string;
+  messageCounter: number;
+}
+
+export interface DeliveryFixture {
+  database: Database;
+  clock: FakeClock;
+  registry: Registry;
+  worker: DeliveryWorker;
+  dispatcher: Agent;
+  /** Queues bot messages in the sender's conversation, as one committed turn, and wakes the worker. */
+  queue(senderId: string, texts: string[]): Promise<QueuedMessage[]>;
+  /** The delivery with its attempts once `until` holds for it. */
+  waitForDelivery(
+    deliveryId: string,
+    until: (d: NonNullable<Awaited<ReturnType<typeof findDelivery>>>) => boolean,
+    what: string,
+  ): Promise<NonNullable<Awaited<ReturnType<typeof findDelivery>>>>;
+  channel(): ReturnType<typeof findChannel>;
+  /** Another worker on the same database (a restart, or a second instance). */
+  newWorker(options?: Partial<DeliveryWorkerOptions>): DeliveryWorker;
+  close(): Promise<void>;
+}
+
+export async function startDeliveryFixture(
+  url: string,
+  options: Partial<DeliveryWorkerOptions> & { startWorker?: boolean } = {},
+): Promise<DeliveryFixture> {
+  const database = await openDatabase('sqlite::memory:');
+  const { db } = database;
+  const clock = fakeClock();
+  await saveBot(db, { id: BOT_ID, tokenHash: 'unused', now: clock.now() });
+  await saveChannel(db, { botId: BOT_ID, url, verifyToken: VERIFY_TOKEN, newSecret: SECRET, now: clock.now() });
+
+  const dispatcher = createWebhookDispatcher(new UrlGuard({ allowedHosts: ['127.0.0.1'] }));
+  const registry = new Registry();
+  const workers: DeliveryWorker[] = [];
+  const newWorker = (extra: Partial<DeliveryWorkerOptions> = {}) => {
+    const worker = new DeliveryWorker({
+      store: deliveryStore(db),
+      dispatcher,
+      logger: pino({ level: 'silent' }),
+      clock,
+      random: () => 0.5, // no jitter unless a test asks for it
+      retrySchedule: [0, 5_000, 60_000],
+      timeoutMs: 2_000,
+      registry: workers.length === 0 ? registry : new Registry(),
+      ...options,
+      ...extra,
+    });
+    workers.push(worker);
+    return worker;
+  };
+  const worker = newWorker();
+  if (options.startWorker !== false) worker.start();
+
+  let ids = 0;
+  const nextId = (kind: string) => `${kind}_${String(++ids).padStart(26, '0')}`;
+
+  return {
+    database,
+    clock,
+    registry,
+    worker,
+    dispatcher,
+    newWorker,
+    channel: () => findChannel(db, BOT_ID),
+    async queue(senderId, texts) {
+      const queued = await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const conversation = await openConversation(trx, { botId: BOT_ID, senderId, newId: nextId('cnv'), now });
+        const user = { id: nextId('msg'), actor: 'user' as const, isIntro: false, inReplyTo: null, body: { type: 'text' as const, text: 'hi' } };
+        const bots = texts.map((text) => ({ id: nextId('msg'), actor: 'bot' as const, isIntro: false, inReplyTo: user.id, body: { type: 'text' as const, text } }));
+        const [, ...stored] = await appendMessages(trx, conversation, [user, ...bots], { state: null, variables: {} }, now);
+        const deliveries = stored.map((m) => ({
+          id: nextId('dlv'),
+          botId: BOT_ID,
+          conversationId: conversation.id,
+          senderId,
+          messageId: m.id,
+          webhookId: m.id,
+          messageCounter: m.messageCounter!,
+          event: {
+            senderId,
+            recipient: { id: senderId },
+            botId: BOT_ID,
+            messageId: m.id,
+            inReplyTo: user.id,
+            messageCounter: m.messageCounter!,
+            timestamp: new Date(now).toISOString(),
+            message: m.body as { type: 'text'; text: string },
+          },
+        }));
+        await enqueueDeliveries(trx, deliveries, now);
+        return deliveries.map((d) => ({ deliveryId: d.id, webhookId: d.webhookId, senderId, messageCounter: d.messageCounter }));
+      });
+      for (const w of workers) w.wake();
+      return queued;
+    },
+    async waitForDelivery(deliveryId, until, what) {
+      let found: Awaited<ReturnType<typeof findDelivery>>;
+      await waitFor(async () => {
+        found = await findDelivery(db, BOT_ID, deliveryId);
+        return found !== undefined && until(found);
+      }, { what: `delivery ${deliveryId} ${what}` });
+      return found!;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop({ graceMs: 0 })));
+      await dispatcher.close();
+      await database.close();
+    },
+  };
+}
+
+/** A sender id the spec accepts (20 to 128 characters). */
+export function senderId(n: number): string {
+  return `sender-${String(n).padStart(16, '0')}`;
+}
