@@ -1,20 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from './schema.js';
-import type { BotMessageEventBody } from './records.js';
+import type { DeliveryRecord } from './records.js';
 
-export interface ClaimedDelivery {
-  id: string;
-  botId: string;
-  conversationId: string;
-  senderId: string;
-  messageId: string;
-  webhookId: string;
-  messageCounter: number;
+export interface ClaimedDelivery
+  extends Pick<DeliveryRecord, 'id' | 'botId' | 'conversationId' | 'senderId' | 'messageId' | 'webhookId' | 'messageCounter' | 'event'> {
   /** This attempt's number over the delivery's life, 1-based. */
   attemptNumber: number;
   /** This attempt's number since the delivery was last (re)scheduled, 1-based: the retry schedule's index. */
   roundAttemptNumber: number;
-  event: BotMessageEventBody;
   channel: { url: string; verifyToken: string; secret: string; previousSecret: string | null; previousExpiresAt: number | null };
 }
 

@@ -1,16 +1,7 @@
 import type { Db } from './database.js';
-import type { BotMessageEventBody } from './records.js';
+import type { DeliveryRecord } from './records.js';
 
-export interface NewDelivery {
-  id: string;
-  botId: string;
-  conversationId: string;
-  senderId: string;
-  messageId: string;
-  webhookId: string;
-  messageCounter: number;
-  event: BotMessageEventBody;
-}
+export type NewDelivery = Pick<DeliveryRecord, 'id' | 'botId' | 'conversationId' | 'senderId' | 'messageId' | 'webhookId' | 'messageCounter' | 'event'>;
 
 /** Queues deliveries, due now. Called in the transaction that stores their messages (the outbox). */
 export async function enqueueDeliveries(db: Db, deliveries: NewDelivery[], now: number): Promise<void> {

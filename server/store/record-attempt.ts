@@ -1,15 +1,8 @@
 import type { Kysely } from 'kysely';
+import type { AttemptRecord } from './records.js';
 import type { Schema } from './schema.js';
 
-export interface AttemptResult {
-  deliveryId: string;
-  number: number;
-  attemptedAt: number;
-  url: string;
-  statusCode: number | null;
-  latencyMs: number;
-  outcome: 'succeeded' | 'failed';
-  error: string | null;
+export interface AttemptResult extends AttemptRecord {
   next: { status: 'pending'; nextAttemptAt: number } | { status: 'succeeded' } | { status: 'failed' };
 }
 

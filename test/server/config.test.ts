@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseDuration } from '../../server/config.js';
+
+describe('loadConfig', () => {
+  it('has defaults that run the embedded server on 127.0.0.1:3000', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      databaseUrl: 'sqlite:./data/webhook-channel.db',
+      webhookAllowedHosts: [],
+      bodyLimitBytes: 262144,
+      idempotencyTtlMs: 86_400_000,
+      secretGraceMs: 86_400_000,
+    });
+    expect(config.delivery.retryScheduleMs).toEqual([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect(config.delivery.timeoutMs).toBe(10_000);
+  });
+
+  it('reads the environment', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      WEBHOOK_ALLOWED_HOSTS: ' 127.0.0.1, LocalHost ',
+      WEBHOOK_RETRY_SCHEDULE: '0,250ms,1s',
+      WEBHOOK_TIMEOUT: '2s',
+      DEMO_BOT_TOKEN: 'a-token-of-16-chars',
+    });
+    expect(config.port).toBe(8080);
+    expect(config.webhookAllowedHosts).toEqual(['127.0.0.1', 'localhost']);
+    expect(config.delivery.retryScheduleMs).toEqual([0, 250, 1000]);
+    expect(config.delivery.timeoutMs).toBe(2000);
+    expect(config.demoBotToken).toBe('a-token-of-16-chars');
+  });
+
+  it.each([
+    ['a port out of range', { PORT: '70000' }, /PORT: '70000' must be a whole number from 0 to 65535/],
+    ['a duration that is not one', { WEBHOOK_TIMEOUT: 'soon' }, /WEBHOOK_TIMEOUT: 'soon' is not a duration/],
+    ['a bad retry step', { WEBHOOK_RETRY_SCHEDULE: '0,5x' }, /WEBHOOK_RETRY_SCHEDULE: '5x' is not a duration/],
+    ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL: 'loud' must be one of/],
+    ['a short demo token', { DEMO_BOT_TOKEN: 'short' }, /DEMO_BOT_TOKEN: must be at least 16 characters/],
+  ])('refuses %s with a message naming the variable', (_name, env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['250', 250],
+    ['250ms', 250],
+    ['5s', 5000],
+    ['1.5s', 1500],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+    ['1d', 86_400_000],
+  ])('reads %s as %d ms', (text, ms) => {
+    expect(parseDuration(text, 'X')).toBe(ms);
+  });
+});
