@@ -23,8 +23,7 @@ import { createRequestValidator } from './http/request-validator.js';
 import { buildRouter } from './http/router.js';
 import { loadSpecDocument } from './http/spec-document.js';
 import { createIdGenerator, type IdGenerator } from './ids.js';
-import { openDatabase, type Database } from './store/index.js';
-import { sql } from 'kysely';
+import { openDatabase, ping, type Database } from './store/index.js';
 
 export interface StartServerOptions {
   config: Config;
@@ -93,7 +92,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         spec,
         readiness: {
           async checks() {
-            const store = await sql`select 1`.execute(database.db).then(() => 'ok', () => 'unavailable');
+            const store = (await ping(database.db)) ? 'ok' : 'unavailable';
             return { store, delivery: stopping ? 'stopping' : delivery.isRunning() ? 'ok' : 'stopped' };
           },
         },

@@ -21,3 +21,4 @@ export { listDeliveries, type DeliveryCursor } from './list-deliveries.js';
 export { findDelivery } from './find-delivery.js';
 export { rescheduleDelivery } from './reschedule-delivery.js';
 export { findIdempotencyRecord, saveIdempotencyRecord, deleteExpiredIdempotencyKeys, type IdempotencyRecord } from './idempotency-keys.js';
+export { ping } from './ping.js';
