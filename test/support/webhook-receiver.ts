@@ -10,6 +10,8 @@ export interface ReceivedWebhook {
   headers: IncomingHttpHeaders;
   rawBody: string;
   body: any;
+  /** The status the receiver answered (undefined: it hung up). */
+  answeredStatus?: number;
 }
 
 export interface ScriptedAnswer {
@@ -57,7 +59,7 @@ export async function startWebhookReceiver(
     } catch {
       body = undefined;
     }
-    const webhook = { headers: req.headers, rawBody, body };
+    const webhook: ReceivedWebhook = { headers: req.headers, rawBody, body };
     const index = received.push(webhook) - 1;
     const answer = options.answer?.(webhook, index) ?? { status: 200 };
     if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
@@ -65,7 +67,10 @@ export async function startWebhookReceiver(
       req.socket.destroy();
       return;
     }
-    if (!res.destroyed) res.writeHead(answer.status, answer.headers).end(answer.body ?? '');
+    if (!res.destroyed) {
+      webhook.answeredStatus = answer.status;
+      res.writeHead(answer.status, answer.headers).end(answer.body ?? '');
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
