@@ -97,23 +97,44 @@ export async function startExampleReceiver(options: ExampleReceiverOptions = {})
   };
 }
 
+const USAGE = `Usage: webhook-channel-receiver [--port 4011] [--host 127.0.0.1] [--path /webhook]
+                               [--secret whsec_… (repeat during a rotation)] [--verify-token …]`;
+
 async function cli(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      path: { type: 'string' },
-      secret: { type: 'string', multiple: true },
-      'verify-token': { type: 'string' },
-    },
-  });
-  const receiver = await startExampleReceiver({
-    port: values.port === undefined ? 4011 : Number(values.port),
-    host: values.host,
-    path: values.path,
-    secrets: values.secret,
-    verifyToken: values['verify-token'],
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        path: { type: 'string' },
+        secret: { type: 'string', multiple: true },
+        'verify-token': { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const port = values.port === undefined ? 4011 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port: '${values.port}' is not a port number\n${USAGE}`);
+    process.exit(2);
+  }
+  let receiver: ExampleReceiver;
+  try {
+    receiver = await startExampleReceiver({
+      port,
+      host: values.host,
+      path: values.path,
+      secrets: values.secret,
+      verifyToken: values['verify-token'],
+    });
+  } catch (error) {
+    // A bad secret or a port in use: say so in one line, not with a stack trace.
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
   console.log(`Receiving at ${receiver.url}${values.secret ? '' : ` with the demo secret ${DEMO_SECRET}`} (Ctrl-C to stop)`);
 }
 
