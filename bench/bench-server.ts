@@ -2,6 +2,7 @@
  * The server under load: the test server (its own SQLite file in a temp dir, 127.0.0.1 port 0,
  * the demo bot) with silent logs and a rate limit high enough never to answer 429.
  */
+import type { StartServerOptions } from '../server/server.js';
 import { startTestServer, TEST_TOKEN, type TestServer } from '../test/support/server.js';
 
 export const BENCH_ENV = {
@@ -13,6 +14,6 @@ export const BENCH_ENV = {
 
 export const AUTH_HEADERS = { authorization: `Bearer ${TEST_TOKEN}` };
 
-export function startBenchServer(env: Record<string, string> = {}): Promise<TestServer> {
-  return startTestServer({ ...BENCH_ENV, ...env });
+export function startBenchServer(env: Record<string, string> = {}, options: Partial<StartServerOptions> = {}): Promise<TestServer> {
+  return startTestServer({ ...BENCH_ENV, ...env }, options);
 }

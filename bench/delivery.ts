@@ -4,12 +4,11 @@
  * to its arrival at the receiver. Then the arrivals are checked: per conversation, the
  * messageCounters arrive 1, 2, 3… with none missing and none twice.
  */
-import { performance } from 'node:perf_hooks';
 import { startWebhookReceiver } from '../test/support/webhook-receiver.js';
 import { startBenchServer } from './bench-server.js';
 import { summarizeLatencies, type LatencySummary } from './latency.js';
-import { runLoad, type LoadResult } from './load.js';
-import { BOT_MESSAGES_PER_HELLO, helloFrom, senderId } from './send-message.js';
+import { epochMs, runLoadInThread, type LoadResult } from './load.js';
+import { BOT_MESSAGES_PER_HELLO, helloBodies, SEND_MESSAGE, senderId } from './send-message.js';
 
 export interface DeliveryOptions {
   count: number;
@@ -17,6 +16,8 @@ export interface DeliveryOptions {
   senders: number;
   /** Bounds the sending. */
   maxMs: number;
+  /** Paces the requests (see `LoadPlan`); none: as fast as answered. */
+  ratePerSecond?: number;
   /** Bounds the wait for the last delivery once sending is over. */
   drainTimeoutMs: number;
   /** Server settings of this run (e.g. the delivery concurrency). */
@@ -32,6 +33,10 @@ export interface DeliveryResult {
   duplicates: number;
   /** Delivered, per second, from the first request sent to the last arrival. */
   deliveriesPerSecond: number;
+  /** Delivered per second while the requests were being sent (accepts compete for the store). */
+  deliveriesPerSecondWhileSending: number;
+  /** Delivered per second after the last request: the worker alone. */
+  deliveriesPerSecondAfterSending: number;
   /** From the end of sending to the last arrival: the backlog the worker had left. */
   drainMs: number;
   /** From the 202 of the user message to the arrival of each bot message. */
@@ -53,7 +58,7 @@ export async function benchDelivery(options: DeliveryOptions): Promise<DeliveryR
   const receiver = await startWebhookReceiver({
     verifyToken: VERIFY_TOKEN,
     answer: (_webhook, index) => {
-      arrivals[index] = performance.now();
+      arrivals[index] = epochMs();
       return { status: 200 };
     },
   });
@@ -65,23 +70,25 @@ export async function benchDelivery(options: DeliveryOptions): Promise<DeliveryR
     const configured = await server.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
     if (configured.status !== 200) throw new Error(`configuring the channel answered ${configured.status}: ${JSON.stringify(configured.body)}`);
 
-    const acceptedAt = new Map<string, number>();
-    const acceptedPerSender = new Map<string, number>();
-    const started = performance.now();
-    const accept = await runLoad({
+    const accept = await runLoadInThread({
       origin: server.url,
+      ...SEND_MESSAGE,
+      bodies: helloBodies(options.senders),
       count: options.count,
       concurrency: options.concurrency,
       maxMs: options.maxMs,
+      ratePerSecond: options.ratePerSecond,
       expectStatus: 202,
-      request: (index) => helloFrom(index % options.senders),
-      onAnswer: (index, body, at) => {
-        acceptedAt.set((JSON.parse(body) as { messageId: string }).messageId, at);
-        const sender = senderId(index % options.senders);
-        acceptedPerSender.set(sender, (acceptedPerSender.get(sender) ?? 0) + 1);
-      },
+      keepAnswers: true,
     });
-    const sendingEnded = performance.now();
+    const { startedAt: started, endedAt: sendingEnded } = accept;
+    const acceptedAt = new Map<string, number>();
+    const acceptedPerSender = new Map<string, number>();
+    for (const answer of accept.answers) {
+      acceptedAt.set((JSON.parse(answer.body) as { messageId: string }).messageId, answer.at);
+      const sender = senderId(answer.index % options.senders);
+      acceptedPerSender.set(sender, (acceptedPerSender.get(sender) ?? 0) + 1);
+    }
 
     const queued = Number(
       (await server.server.database.db.selectFrom('deliveries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
@@ -115,6 +122,8 @@ export async function benchDelivery(options: DeliveryOptions): Promise<DeliveryR
       if (arrivals[index]! < accepted) arrivedBefore202++;
     });
 
+    const deliveredWhileSending = arrivals.slice(0, webhooks.length).filter((at) => at <= sendingEnded).length;
+
     let missing = 0;
     let conversationsOutOfOrder = 0;
     for (const [sender, accepted] of acceptedPerSender) {
@@ -129,6 +138,8 @@ export async function benchDelivery(options: DeliveryOptions): Promise<DeliveryR
       delivered: seen.size,
       duplicates,
       deliveriesPerSecond: (seen.size / (lastArrival - started)) * 1000,
+      deliveriesPerSecondWhileSending: (deliveredWhileSending / (sendingEnded - started)) * 1000,
+      deliveriesPerSecondAfterSending: lastArrival > sendingEnded ? ((webhooks.length - deliveredWhileSending) / (lastArrival - sendingEnded)) * 1000 : NaN,
       drainMs: lastArrival - sendingEnded,
       latency: summarizeLatencies(latencies),
       arrivedBefore202,

@@ -10,7 +10,7 @@ import { OpenAPIBackend } from 'openapi-backend';
 import { createRequestValidator } from '../server/http/request-validator.js';
 import { buildRouter } from '../server/http/router.js';
 import { loadSpecDocument, type SpecDocument } from '../server/http/spec-document.js';
-import { helloFrom } from './send-message.js';
+import { helloBodies, SEND_MESSAGE } from './send-message.js';
 
 export const EXTRA_PATHS = 80;
 
@@ -65,12 +65,11 @@ export async function benchRouting(): Promise<RoutingRow[]> {
   }
 
   const validators = { real: await createRequestValidator(real), larger: await createRequestValidator(larger) };
-  const hello = helloFrom(0);
   const validated = [
     { operationId: 'getHealth', request: { method: 'GET', path: '/healthz', headers: {}, query: {}, body: undefined } },
     {
       operationId: 'sendMessage',
-      request: { method: 'POST', path: hello.path, headers: hello.headers!, query: {}, body: JSON.parse(hello.body!) },
+      request: { method: 'POST', path: SEND_MESSAGE.path, headers: SEND_MESSAGE.headers, query: {}, body: JSON.parse(helloBodies(1)[0]!) },
     },
   ];
   for (const { operationId, request } of validated) {
