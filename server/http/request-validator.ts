@@ -44,13 +44,17 @@ export async function createRequestValidator(spec: SpecDocument): Promise<Reques
     },
   });
   await api.init();
+  // Looked up once: given an id, openapi-backend rebuilds its whole operation list on every call.
+  const operations = new Map(api.getOperations().map((operation) => [operation.operationId!, operation]));
 
   return {
     definition: api.definition,
     validate(operationId, request) {
+      const operation = operations.get(operationId);
+      if (!operation) throw new Error(`the spec has no operation ${operationId}`);
       const result = api.validateRequest(
         { method: request.method, path: request.path, headers: request.headers as Record<string, string>, query: request.query as any, body: request.body },
-        operationId,
+        operation,
       );
       if (!result.valid) {
         throw Problem.validation(fieldErrorsFromAjv(result.errors ?? [], request.body));

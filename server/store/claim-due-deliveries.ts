@@ -24,10 +24,14 @@ export async function claimDueDeliveries(
 ): Promise<ClaimedDelivery[]> {
   const { now, leaseMs, limit } = opts;
   return db.transaction().execute(async (trx) => {
+    // Active channels first (CROSS JOIN fixes SQLite's join order): deliveries held for a
+    // disabled or missing channel are never read, however many there are.
     const due = await trx
-      .selectFrom('deliveries as d')
-      .innerJoin('channels as c', (join) => join.onRef('c.bot_id', '=', 'd.bot_id').on('c.status', '=', 'active'))
+      .selectFrom('channels as c')
+      .crossJoin('deliveries as d')
       .select('d.id')
+      .where('c.status', '=', 'active')
+      .whereRef('d.bot_id', '=', 'c.bot_id')
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]))

@@ -6,8 +6,11 @@ import type { Db } from './database.js';
  */
 export async function nextDueAt(db: Db): Promise<number | null> {
   const row = await db
-    .selectFrom('deliveries as d')
-    .innerJoin('channels as c', (join) => join.onRef('c.bot_id', '=', 'd.bot_id').on('c.status', '=', 'active'))
+    // Active channels first, as in the claim: held deliveries are not read.
+    .selectFrom('channels as c')
+    .crossJoin('deliveries as d')
+    .where('c.status', '=', 'active')
+    .whereRef('d.bot_id', '=', 'c.bot_id')
     .select((eb) =>
       eb.fn
         .min(

@@ -75,9 +75,12 @@ export const initial: Migration = {
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .execute();
-    // The claim looks for due pending deliveries, and for an earlier pending one in the same conversation.
-    await db.schema.createIndex('deliveries_due').on('deliveries').columns(['status', 'next_attempt_at']).execute();
-    await db.schema.createIndex('deliveries_conversation_order').on('deliveries').columns(['conversation_id', 'message_counter']).execute();
+    // The claim walks active channels, then their due pending deliveries, and checks each for an
+    // earlier pending one in its conversation: each step is one index range.
+    await db.schema.createIndex('deliveries_bot_due').on('deliveries').columns(['bot_id', 'status', 'next_attempt_at']).execute();
+    await db.schema.createIndex('deliveries_conversation_pending').on('deliveries').columns(['conversation_id', 'status', 'message_counter']).execute();
+    // The queue depth counts pending deliveries of every bot.
+    await db.schema.createIndex('deliveries_status').on('deliveries').columns(['status']).execute();
     await db.schema.createIndex('deliveries_bot_created').on('deliveries').columns(['bot_id', 'created_at', 'id']).execute();
 
     await db.schema
