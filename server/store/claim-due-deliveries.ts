@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from './schema.js';
-import type { DeliveryRecord } from './records.js';
+import { toDelivery, type DeliveryRecord } from './records.js';
 
 export interface ClaimedDelivery
   extends Pick<DeliveryRecord, 'id' | 'botId' | 'conversationId' | 'senderId' | 'messageId' | 'webhookId' | 'messageCounter' | 'event'> {
@@ -68,33 +68,26 @@ export async function claimDueDeliveries(
     const rows = await trx
       .selectFrom('deliveries as d')
       .innerJoin('channels as c', 'c.bot_id', 'd.bot_id')
-      .select([
-        'd.id', 'd.bot_id', 'd.conversation_id', 'd.sender_id', 'd.message_id', 'd.webhook_id', 'd.message_counter',
-        'd.attempt_count', 'd.round_attempt_count', 'd.event', 'd.next_attempt_at',
-        'c.url', 'c.verify_token', 'c.secret', 'c.previous_secret', 'c.previous_expires_at',
-      ])
+      .selectAll('d')
+      .select(['c.url', 'c.verify_token', 'c.secret', 'c.previous_secret', 'c.previous_expires_at'])
       .where('d.id', 'in', ids)
       .orderBy('d.next_attempt_at')
       .orderBy('d.message_counter')
       .execute();
-    return rows.map((row) => ({
-      id: row.id,
-      botId: row.bot_id,
-      conversationId: row.conversation_id,
-      senderId: row.sender_id,
-      messageId: row.message_id,
-      webhookId: row.webhook_id,
-      messageCounter: Number(row.message_counter),
-      attemptNumber: Number(row.attempt_count),
-      roundAttemptNumber: Number(row.round_attempt_count),
-      event: JSON.parse(row.event),
-      channel: {
-        url: row.url,
-        verifyToken: row.verify_token,
-        secret: row.secret,
-        previousSecret: row.previous_secret,
-        previousExpiresAt: row.previous_expires_at === null ? null : Number(row.previous_expires_at),
-      },
-    }));
+    return rows.map((row) => {
+      const { id, botId, conversationId, senderId, messageId, webhookId, messageCounter, event, attemptCount } = toDelivery(row);
+      return {
+        id, botId, conversationId, senderId, messageId, webhookId, messageCounter, event,
+        attemptNumber: attemptCount,
+        roundAttemptNumber: Number(row.round_attempt_count),
+        channel: {
+          url: row.url,
+          verifyToken: row.verify_token,
+          secret: row.secret,
+          previousSecret: row.previous_secret,
+          previousExpiresAt: row.previous_expires_at === null ? null : Number(row.previous_expires_at),
+        },
+      };
+    });
   });
 }
