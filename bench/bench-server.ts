@@ -10,6 +10,8 @@ export const BENCH_ENV = {
   RATE_LIMIT_PER_SECOND: '1000000',
   RATE_LIMIT_BURST: '1000000',
   WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  // Delivery settings can be tried from the environment: WEBHOOK_CONCURRENCY_PER_CHANNEL=16 npm run bench
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('WEBHOOK_')) as Array<[string, string]>),
 };
 
 export const AUTH_HEADERS = { authorization: `Bearer ${TEST_TOKEN}` };

@@ -86,7 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryScheduleMs,
       timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '10s'),
       concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1024),
-      perChannelConcurrency: integer(env, 'WEBHOOK_CONCURRENCY_PER_CHANNEL', 4, 1, 1024),
+      perChannelConcurrency: integer(env, 'WEBHOOK_CONCURRENCY_PER_CHANNEL', 8, 1, 1024),
       leaseMs: env.WEBHOOK_LEASE ? parseDuration(env.WEBHOOK_LEASE, 'WEBHOOK_LEASE') : undefined,
       shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '10s'),
     },

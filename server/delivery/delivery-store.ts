@@ -7,8 +7,9 @@ import { claimDueDeliveries, type ClaimedDelivery } from '../store/claim-due-del
 import { countPendingDeliveries } from '../store/count-pending-deliveries.js';
 import { disableChannel } from '../store/disable-channel.js';
 import { nextDueAt } from '../store/next-due-at.js';
-import { recordAttempt, type AttemptResult } from '../store/record-attempt.js';
+import { recordAttempts, type AttemptResult } from '../store/record-attempt.js';
 import type { Schema } from '../store/schema.js';
+import { batchedWrites } from './batched-writes.js';
 
 export type { AttemptResult, ClaimedDelivery };
 
@@ -21,9 +22,11 @@ export interface DeliveryStore {
 }
 
 export function deliveryStore(db: Kysely<Schema>): DeliveryStore {
+  // Attempts that end together are recorded together: one commit for many deliveries.
+  const recordAttempt = batchedWrites<AttemptResult>((attempts) => recordAttempts(db, attempts));
   return {
     claimDueDeliveries: (opts) => claimDueDeliveries(db, opts),
-    recordAttempt: (attempt) => recordAttempt(db, attempt),
+    recordAttempt,
     disableChannel: (botId, reason, now) => disableChannel(db, botId, reason, now),
     nextDueAt: () => nextDueAt(db),
     countPendingDeliveries: () => countPendingDeliveries(db),

@@ -14,7 +14,7 @@ export { appendMessages, ConcurrentAppendError, type NewMessage } from './append
 export { listMessages } from './list-messages.js';
 export { enqueueDeliveries, type NewDelivery } from './enqueue-deliveries.js';
 export { claimDueDeliveries, type ClaimedDelivery } from './claim-due-deliveries.js';
-export { recordAttempt, type AttemptResult } from './record-attempt.js';
+export { recordAttempt, recordAttempts, type AttemptResult } from './record-attempt.js';
 export { nextDueAt } from './next-due-at.js';
 export { countPendingDeliveries } from './count-pending-deliveries.js';
 export { listDeliveries, type DeliveryCursor } from './list-deliveries.js';

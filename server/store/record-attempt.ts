@@ -8,33 +8,43 @@ export interface AttemptResult extends AttemptRecord {
 
 /** Records one attempt and moves its delivery on (to its next attempt, success, or dead letter), releasing the lease. */
 export async function recordAttempt(db: Kysely<Schema>, a: AttemptResult): Promise<void> {
+  await recordAttempts(db, [a]);
+}
+
+/** Records several attempts in one transaction: one commit (and one fsync) for all of them. */
+export async function recordAttempts(db: Kysely<Schema>, attempts: readonly AttemptResult[]): Promise<void> {
+  if (attempts.length === 0) return;
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('attempts')
-      .values({
-        delivery_id: a.deliveryId,
-        number: a.number,
-        attempted_at: a.attemptedAt,
-        url: a.url,
-        status_code: a.statusCode,
-        latency_ms: Math.max(0, Math.round(a.latencyMs)),
-        outcome: a.outcome,
-        error: a.error,
-      })
+      .values(
+        attempts.map((a) => ({
+          delivery_id: a.deliveryId,
+          number: a.number,
+          attempted_at: a.attemptedAt,
+          url: a.url,
+          status_code: a.statusCode,
+          latency_ms: Math.max(0, Math.round(a.latencyMs)),
+          outcome: a.outcome,
+          error: a.error,
+        })),
+      )
       // A lease that expired mid-attempt lets another worker try the same number; keep the first record.
       .onConflict((oc) => oc.columns(['delivery_id', 'number']).doNothing())
       .execute();
-    await trx
-      .updateTable('deliveries')
-      .set({
-        status: a.next.status,
-        next_attempt_at: a.next.status === 'pending' ? a.next.nextAttemptAt : a.attemptedAt,
-        lease_until: null,
-        last_attempt_at: a.attemptedAt,
-        last_status_code: a.statusCode,
-        updated_at: a.attemptedAt,
-      })
-      .where('id', '=', a.deliveryId)
-      .execute();
+    for (const a of attempts) {
+      await trx
+        .updateTable('deliveries')
+        .set({
+          status: a.next.status,
+          next_attempt_at: a.next.status === 'pending' ? a.next.nextAttemptAt : a.attemptedAt,
+          lease_until: null,
+          last_attempt_at: a.attemptedAt,
+          last_status_code: a.statusCode,
+          updated_at: a.attemptedAt,
+        })
+        .where('id', '=', a.deliveryId)
+        .execute();
+    }
   });
 }
