@@ -13,20 +13,9 @@ import {
   type BotMessageEvent,
 } from '../../client/receiver/index.js';
 import { assertBotMessageEvent, spec } from '../support/contract.js';
+import type { WebhookVector } from '../vectors/vector.js';
 
-interface Vector {
-  name: string;
-  description: string;
-  level: 'event' | 'signature';
-  messageType?: string;
-  secrets: string[];
-  verifyToken?: string;
-  seenIds?: string[];
-  now: number;
-  headers: Record<string, string>;
-  body: string;
-  expected: { ok: true; duplicate?: true } | { ok: false; reason: string };
-}
+type Vector = WebhookVector;
 
 const document = JSON.parse(readFileSync(new URL('../vectors/webhook-vectors.json', import.meta.url), 'utf8')) as {
   toleranceSeconds: number;

@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import type { WebhookVector } from './vector.js';
 
 const OUTPUT_PATH = fileURLToPath(new URL('./webhook-vectors.json', import.meta.url));
 const spec = parse(readFileSync(new URL('../../spec/openapi.yaml', import.meta.url), 'utf8'));
@@ -39,20 +40,8 @@ const examples = Object.values<any>(spec.webhooks.botMessage.post.requestBody.co
 const textEvent = examples.find((e) => e.message.type === 'text');
 const TEXT_BODY = JSON.stringify(textEvent);
 
-type Expected = { ok: true; duplicate?: true } | { ok: false; reason: string };
-interface Vector {
-  name: string;
-  description: string;
-  level: 'event' | 'signature';
-  messageType?: string;
-  secrets: string[];
-  headers: Record<string, string>;
-  body: string;
-  now: number;
-  verifyToken?: string;
-  seenIds?: string[];
-  expected: Expected;
-}
+type Vector = WebhookVector;
+type Expected = WebhookVector['expected'];
 
 const vectors: Vector[] = [];
 function add(vector: Omit<Vector, 'level' | 'now' | 'secrets'> & Partial<Pick<Vector, 'level' | 'now' | 'secrets'>>): void {
