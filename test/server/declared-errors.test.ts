@@ -1,0 +1,188 @@
+/**
+ * Every error status the spec declares, for every operation, is produced by the server: the
+ * generic ones (401, 404, 413, 415, 400) by a rule per kind, derived from the spec, the rest by
+ * named cases. A last test fails when the spec declares a status that nothing here triggers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolve, spec } from '../support/contract.js';
+import { SENDER, startTestServer, TEST_TOKEN, type CallOptions, type TestServer } from '../support/server.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+
+const VERIFY_TOKEN = 'declared-errors-token';
+let server: TestServer;
+let held: TestServer;
+let receiver: WebhookReceiver;
+
+interface Operation {
+  operationId: string;
+  path: string;
+  method: string;
+  statuses: string[];
+  security: string[];
+  hasBody: boolean;
+  queryParams: string[];
+}
+
+const operations: Operation[] = Object.entries<any>(spec.paths).flatMap(([path, item]) =>
+  ['get', 'put', 'post', 'delete']
+    .filter((method) => item[method])
+    .map((method) => {
+      const op = item[method];
+      const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: any) => resolve(p, '').node);
+      return {
+        operationId: op.operationId,
+        path,
+        method,
+        statuses: Object.keys(op.responses).filter((s) => Number(s) >= 400),
+        security: (op.security ?? spec.security ?? []).flatMap((r: object) => Object.keys(r)),
+        hasBody: Boolean(op.requestBody),
+        queryParams: params.filter((p: any) => p.in === 'query').map((p: any) => p.name),
+      };
+    }),
+);
+
+/** A valid body per operation with one, so that only the thing under test is wrong. */
+const VALID_BODIES: Record<string, unknown> = {
+  sendMessage: { sender: { id: SENDER }, message: { type: 'text', text: 'hi' } },
+  putWebhookChannel: { url: 'http://127.0.0.1:9/webhook', verifyToken: VERIFY_TOKEN },
+  legacySendMessage: { sender: { id: SENDER }, text: 'hi', verifyToken: VERIFY_TOKEN },
+};
+
+/** Path parameters that exist once the fixture below ran. */
+let existing: Record<string, string>;
+
+beforeAll(async () => {
+  receiver = await startWebhookReceiver({ verifyToken: VERIFY_TOKEN });
+  server = await startTestServer({ RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '1000' });
+  held = await startTestServer({}, { startDelivery: false });
+  await server.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
+  await server.call('sendMessage', { body: VALID_BODIES.sendMessage });
+  const deliveries = (await server.call('listDeliveries')).body as any;
+  existing = { botId: 'demo', senderId: SENDER, deliveryId: deliveries.data[0].id };
+});
+afterAll(async () => {
+  await server?.close();
+  await held?.close();
+  await receiver?.close();
+});
+
+const call = (op: Operation, options: CallOptions) =>
+  server.call(op.operationId, {
+    params: existing,
+    body: VALID_BODIES[op.operationId],
+    ...options,
+    // The legacy history takes its token in the query; the other operations in the header.
+    query: { ...(op.security.includes('legacyAccessToken') && options.token !== false && { access_token: TEST_TOKEN }), ...options.query },
+  });
+const covered = new Set<string>();
+const cover = (op: Operation, status: string) => covered.add(`${op.operationId} ${status}`);
+
+/** How each generic status is provoked; `applies` says for which operations the rule works. */
+const GENERIC: Record<string, { what: string; applies?: (op: Operation) => boolean; provoke: (op: Operation) => Promise<void> }> = {
+  '401': {
+    what: 'without credentials',
+    async provoke(op) {
+      const body = op.operationId === 'legacySendMessage' ? { ...(VALID_BODIES.legacySendMessage as object), verifyToken: 'not-the-token' } : undefined;
+      expect((await call(op, { token: false, ...(body && { body }) })).status).toBe(401);
+    },
+  },
+  '404': {
+    what: 'for a bot that does not exist',
+    applies: (op) => op.path.includes('{botId}'),
+    async provoke(op) {
+      expect((await call(op, { params: { ...existing, botId: 'no-such-bot' } })).status).toBe(404);
+    },
+  },
+  '415': {
+    what: 'for a body that is not JSON',
+    async provoke(op) {
+      expect((await call(op, { body: 'text', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    },
+  },
+  '413': {
+    what: 'for a body over the limit',
+    async provoke(op) {
+      expect((await call(op, { body: `{"padding":"${'x'.repeat(300 * 1024)}"}` })).status).toBe(413);
+    },
+  },
+  '400': {
+    what: 'naming the field of an invalid request',
+    async provoke(op) {
+      const res = op.hasBody
+        ? await call(op, { body: {} })
+        : op.path.includes('{deliveryId}')
+          ? await call(op, { params: { ...existing, deliveryId: 'not-a-delivery-id' } })
+          : op.path.includes('{senderId}')
+            ? await call(op, { params: { ...existing, senderId: 'short' } })
+            : await call(op, { query: { [op.queryParams.find((q) => q === 'limit' || q === 'status')!]: 0 } });
+      expect(res.status).toBe(400);
+      expect((res.body as any).errors[0].location).toMatch(/^(body|path|query)/);
+    },
+  },
+};
+
+const genericCases = operations.flatMap((op) =>
+  op.statuses
+    .filter((status) => GENERIC[status] && (GENERIC[status]!.applies?.(op) ?? true))
+    .map((status) => [op.operationId, status, GENERIC[status]!.what, op] as const),
+);
+
+describe('the generic errors, for every operation that declares them', () => {
+  it.each(genericCases)('%s answers %s %s', async (_id, status, _what, op) => {
+    await GENERIC[status]!.provoke(op);
+    cover(op, status);
+  });
+});
+
+describe('the statuses no generic rule covers', () => {
+  it('putWebhookChannel 422: the URL does not echo the challenge', async () => {
+    const op = operations.find((o) => o.operationId === 'putWebhookChannel')!;
+    expect((await call(op, { body: { url: receiver.url, verifyToken: 'another-token-x' } })).status).toBe(422);
+    cover(op, '422');
+  });
+
+  it('sendMessage 409 and redeliverDelivery 409', async () => {
+    const send = operations.find((o) => o.operationId === 'sendMessage')!;
+    await call(send, { headers: { 'idempotency-key': 'declared-409' } });
+    expect((await call(send, { headers: { 'idempotency-key': 'declared-409' }, body: { sender: { id: SENDER }, message: { type: 'intro' } } })).status).toBe(409);
+    cover(send, '409');
+    await held.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
+    await held.call('sendMessage', { body: VALID_BODIES.sendMessage });
+    const pending = ((await held.call('listDeliveries')).body as any).data[0];
+    expect((await held.call('redeliverDelivery', { params: { deliveryId: pending.id } })).status).toBe(409);
+    cover(operations.find((o) => o.operationId === 'redeliverDelivery')!, '409');
+  });
+
+  it('sendMessage 429 and legacySendMessage 429 past the rate limit', async () => {
+    const limited = await startTestServer({ RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '1' });
+    try {
+      await limited.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
+      for (const id of ['sendMessage', 'legacySendMessage']) {
+        const op = operations.find((o) => o.operationId === id)!;
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++) statuses.push((await limited.call(id, { body: VALID_BODIES[id], token: id === 'sendMessage' ? undefined : false })).status);
+        expect(statuses).toContain(429);
+        cover(op, '429');
+      }
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('getReadiness 503 while the delivery worker does not run', async () => {
+    const res = await held.call('getReadiness');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ status: 'unavailable', checks: { delivery: 'stopped' } });
+    cover(operations.find((o) => o.operationId === 'getReadiness')!, '503');
+  });
+});
+
+it('covers every error status the spec declares, for every operation', () => {
+  // Operations without a bot declare 404 for their unknown neighbours (any unknown route answers a
+  // 404 problem: operations.test.ts) and, for /docs, for docs that were not built.
+  const routeLevel = ['getHealth', 'getReadiness', 'getMetrics', 'getOpenApiDocument', 'getDocs'];
+  const missing = operations
+    .flatMap((op) => op.statuses.map((status) => `${op.operationId} ${status}`))
+    .filter((key) => !covered.has(key) && !(key.endsWith(' 404') && routeLevel.includes(key.split(' ')[0]!)));
+  expect(missing).toEqual([]);
+});
