@@ -63,13 +63,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (demoBotToken !== undefined && demoBotToken.length < 16) {
     throw new ConfigError('DEMO_BOT_TOKEN: must be at least 16 characters');
   }
+  const databaseUrl = env.DATABASE_URL || 'sqlite:./data/webhook-channel.db';
+  if (!/^sqlite:./.test(databaseUrl)) {
+    // Credentials in a URL are not echoed back into logs or terminals.
+    throw new ConfigError(`DATABASE_URL: must be sqlite:PATH (got ${databaseUrl.replace(/\/\/[^@/]*@/, '//…@')})`);
+  }
   const retryScheduleMs = (env.WEBHOOK_RETRY_SCHEDULE || DEFAULT_RETRY_SCHEDULE)
     .split(',')
     .map((step) => parseDuration(step, 'WEBHOOK_RETRY_SCHEDULE'));
   return {
     host: env.HOST || '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),
-    databaseUrl: env.DATABASE_URL || 'sqlite:./data/webhook-channel.db',
+    databaseUrl,
     botsDir: env.BOTS_DIR || 'bots',
     demoBotToken,
     webhookAllowedHosts: (env.WEBHOOK_ALLOWED_HOSTS || '')

@@ -79,7 +79,4 @@ export class Problem extends Error {
       { location: 'body.url', message: reason },
     ]);
   }
-  static serviceUnavailable(detail: string): Problem {
-    return new Problem(503, 'unavailable', 'Service Unavailable', detail, undefined, { 'retry-after': '1' });
-  }
 }

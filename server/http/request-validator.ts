@@ -28,8 +28,6 @@ export interface ValidatedRequest {
 
 export interface RequestValidator {
   validate(operationId: string, request: { method: string; path: string; headers: Record<string, string | string[] | undefined>; query: Record<string, unknown>; body: unknown }): ValidatedRequest;
-  /** The document after openapi-backend dereferenced it. */
-  definition: any;
 }
 
 export async function createRequestValidator(spec: SpecDocument): Promise<RequestValidator> {
@@ -48,7 +46,6 @@ export async function createRequestValidator(spec: SpecDocument): Promise<Reques
   const operations = new Map(api.getOperations().map((operation) => [operation.operationId!, operation]));
 
   return {
-    definition: api.definition,
     validate(operationId, request) {
       const operation = operations.get(operationId);
       if (!operation) throw new Error(`the spec has no operation ${operationId}`);

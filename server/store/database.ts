@@ -17,11 +17,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export class DatabaseUrlError extends Error {}
-
 export async function openDatabase(url: string): Promise<Database> {
   if (!url.startsWith('sqlite:')) {
-    throw new DatabaseUrlError(`DATABASE_URL must be sqlite:PATH (got ${url.replace(/\/\/[^@]*@/, '//…@')})`);
+    throw new Error(`openDatabase: a sqlite:PATH URL is needed (got ${url.replace(/\/\/[^@/]*@/, '//…@')})`);
   }
   const path = url.slice('sqlite:'.length);
   const memory = path === ':memory:';

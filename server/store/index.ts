@@ -1,5 +1,5 @@
 // The store's named operations: the rest of the server calls these and never builds SQL itself.
-export { openDatabase, DatabaseUrlError, type Database, type Db } from './database.js';
+export { openDatabase, type Database, type Db } from './database.js';
 export * from './records.js';
 export { saveBot } from './save-bot.js';
 export { findBot } from './find-bot.js';

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
     ['a bad retry step', { WEBHOOK_RETRY_SCHEDULE: '0,5x' }, /WEBHOOK_RETRY_SCHEDULE: '5x' is not a duration/],
     ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL: 'loud' must be one of/],
     ['a short demo token', { DEMO_BOT_TOKEN: 'short' }, /DEMO_BOT_TOKEN: must be at least 16 characters/],
+    ['a database this server does not speak, without echoing its password', { DATABASE_URL: 'postgres://app:s3cret@db/app' }, /DATABASE_URL: must be sqlite:PATH \(got postgres:\/\/…@db\/app\)/],
   ])('refuses %s with a message naming the variable', (_name, env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
