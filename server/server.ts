@@ -9,6 +9,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadBotDefinitions, type BotDefinition } from './bot/definition.js';
 import { ensureBotTokens } from './bot-registry.js';
 import type { ChannelContext, WebhookUrlVerifier } from './channel/context.js';
+import { startIdempotencyKeyPurge } from './channel/idempotency-key-purge.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createDelivery, type DeliveryRuntime } from './delivery/runtime.js';
@@ -107,6 +108,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   if (options.startDelivery !== false) delivery.start();
+  const idempotencyKeyPurge = startIdempotencyKeyPurge({ db: database.db, clock, logger });
   const server = createServer(app.callback());
   // Bounded so a slow client cannot hold a connection open for ever.
   server.requestTimeout = 30_000;
@@ -131,6 +133,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await delivery.stop(config.delivery.shutdownGraceMs);
+        await idempotencyKeyPurge.stop();
         server.closeAllConnections();
         await closed;
         await database.close();
