@@ -3,23 +3,15 @@
  * operations, each answer checked against the spec.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookChannelClient, type WebhookChannelClient } from '../../client/index.js';
 import { assertResponseMatchesSpec } from '../support/contract.js';
 import { waitFor } from '../support/wait-for.js';
+import { freePort } from '../support/child-output.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SENDER = 'a7355930-fa92-11e7-8308-2f056e75d1ee';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
-  const { port } = server.address() as { port: number };
-  await new Promise((closed) => server.close(closed));
-  return port;
-}
 
 /** Prism answers once it has loaded the spec; until then the connection is refused. */
 async function answers(url: string, prism: ChildProcess): Promise<boolean> {

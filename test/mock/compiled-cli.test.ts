@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForLine } from '../support/child-output.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
@@ -20,26 +21,6 @@ function runNode(args: string[], cwd: string): Promise<{ code: number | null; st
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-/** Waits, up to a deadline, for a line of the child's output that matches. */
-function waitForLine(child: ChildProcess, pattern: RegExp, deadlineMs: number): Promise<RegExpMatchArray> {
-  return new Promise((found, fail) => {
-    let output = '';
-    const timer = setTimeout(() => fail(new Error(`no line matching ${pattern} within ${deadlineMs} ms:\n${output}`)), deadlineMs);
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(pattern);
-      if (match) {
-        clearTimeout(timer);
-        found(match);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`exited with ${code}:\n${output}`));
-    });
   });
 }
 

@@ -3,14 +3,13 @@
  * anything, one that refuses everything. Deliveries, handshake, duplicates, failure injection
  * and the exit code.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../client/receiver/index.js';
 import { startExampleReceiver, type ExampleReceiver } from '../../mock/example-receiver.js';
 import { FAILURE_KINDS, FAILURE_KIND_NAMES } from '../../mock/failure-injection.js';
 import { DEMO_SECRET, DEMO_VERIFY_TOKEN, main } from '../../mock/webhook-cli.js';
 import { assertBotMessageEvent, resolve, spec } from '../support/contract.js';
+import { freePort } from '../support/child-output.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const SECRET = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
@@ -180,10 +179,7 @@ describe('the webhook mock given wrong options', () => {
   });
 
   it('reports a receiver that does not answer, and exits 1', async () => {
-    const server = createServer();
-    await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((done) => server.close(done));
+    const port = await freePort(); // free, and nothing listens there
     const { code, out } = await run(['--url', `http://127.0.0.1:${port}/webhook`, '--type', 'text']);
     expect(code).toBe(1);
     expect(out).toContainEqual(expect.stringMatching(/no answer \(ECONNREFUSED\)/));

@@ -11,6 +11,7 @@ import { afterAll, expect, it } from 'vitest';
 import { callOperation, TEST_TOKEN } from '../support/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { waitFor } from '../support/wait-for.js';
+import { waitForLine } from '../support/child-output.js';
 
 const VERIFY_TOKEN = 'crash-verify-token';
 const CONVERSATIONS = 6;
@@ -44,20 +45,7 @@ async function startServerProcess(databaseFile: string): Promise<{ child: ChildP
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  let output = '';
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 60_000);
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
+  const [, url] = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
   return { child, url };
 }
 
