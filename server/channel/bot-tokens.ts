@@ -2,7 +2,8 @@
  * Bot API tokens. Only their SHA-256 is stored: tokens are 256 random bits, so a fast hash is
  * enough, and comparing hashes in constant time leaks nothing about the token.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { secretsEqual } from './secrets-equal.js';
 
 export function issueBotToken(): string {
   return `wct_${randomBytes(32).toString('base64url')}`;
@@ -13,7 +14,5 @@ export function hashBotToken(token: string): string {
 }
 
 export function botTokenMatches(token: string, storedHash: string): boolean {
-  const given = Buffer.from(hashBotToken(token), 'hex');
-  const stored = Buffer.from(storedHash, 'hex');
-  return given.length === stored.length && timingSafeEqual(given, stored);
+  return secretsEqual(hashBotToken(token), storedHash);
 }

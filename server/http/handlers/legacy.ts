@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { acceptMessage } from '../../channel/accept-message.js';
+import { secretsEqual } from '../../channel/secrets-equal.js';
 import { requireBot } from '../../channel/configure-channel.js';
 import type { ChannelContext } from '../../channel/context.js';
 import { Problem } from '../../problem.js';
@@ -13,7 +13,7 @@ export function legacyHandlers(ctx: ChannelContext): OperationHandlers {
       const botId = params.botId!;
       requireBot(ctx, botId);
       const channel = await findChannel(ctx.database.db, botId);
-      if (!channel || !sameSecret(body.verifyToken, channel.verifyToken)) {
+      if (!channel || !secretsEqual(body.verifyToken, channel.verifyToken)) {
         throw Problem.unauthorized('The verifyToken does not match the webhook channel of this bot.');
       }
       await acceptMessage(ctx, {
@@ -26,10 +26,4 @@ export function legacyHandlers(ctx: ChannelContext): OperationHandlers {
       return { status: 200, body: 'EVENT_RECEIVED', contentType: 'text/plain; charset=utf-8' };
     },
   };
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
