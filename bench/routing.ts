@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { OpenAPIBackend } from 'openapi-backend';
 import { createRequestValidator } from '../server/http/request-validator.js';
 import { buildRouter } from '../server/http/router.js';
-import { loadSpecDocument, type SpecDocument } from '../server/http/spec-document.js';
+import { loadSpecDocument, type SpecDocument } from '../server/spec-document.js';
 import { helloBodies, SEND_MESSAGE } from './send-message.js';
 
 export const EXTRA_PATHS = 80;

@@ -22,7 +22,7 @@ import { messageHandlers } from './http/handlers/messages.js';
 import { operationsHandlers } from './http/handlers/operations.js';
 import { createRequestValidator } from './http/request-validator.js';
 import { buildRouter } from './http/router.js';
-import { loadSpecDocument } from './http/spec-document.js';
+import { loadSpecDocument } from './spec-document.js';
 import { createIdGenerator, type IdGenerator } from './ids.js';
 import { openDatabase, ping, type Database } from './store/index.js';
 

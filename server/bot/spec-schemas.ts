@@ -2,14 +2,11 @@
  * The spec's JSON Schemas, compiled from spec/openapi.yaml itself, so bot definitions and the
  * messages the engine produces are checked against the contract and not against a copy of it.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Ajv2020M from 'ajv/dist/2020.js';
 import addFormatsM from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { parse } from 'yaml';
 import type { components } from '../../spec/generated/api.js';
+import { loadSpecDocument } from '../spec-document.js';
 
 const Ajv2020 = Ajv2020M.default;
 const addFormats = addFormatsM.default;
@@ -38,27 +35,13 @@ interface Compiled {
   nestedUnions: Union[];
 }
 
-const SPEC_FILE = join('spec', 'openapi.yaml');
 let compiled: Compiled | undefined;
-
-// The module runs from server/bot in development and from dist/server/bot once built, while the
-// spec stays at the package root in both: look upwards instead of assuming a depth.
-function findSpec(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, SPEC_FILE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find ${SPEC_FILE} above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
 
 // Compiled on first use, when the bots are loaded at start; a turn never reads the disk because
 // a BotDefinition can only exist once this has run.
 function schemas(): Compiled {
   if (compiled) return compiled;
-  const document = parse(readFileSync(findSpec(), 'utf8'));
+  const { document } = loadSpecDocument();
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addSchema(document, 'openapi');

@@ -6,7 +6,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { OpenAPIBackend } from 'openapi-backend';
 import { Problem } from '../problem.js';
-import type { SpecDocument } from './spec-document.js';
+import type { SpecDocument } from '../spec-document.js';
 import { fieldErrorsFromAjv } from './validation-errors.js';
 
 const Ajv2020 = Ajv2020Module.default;

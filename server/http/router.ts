@@ -4,7 +4,7 @@
  * operation list and regexes on every request.
  */
 import FindMyWay from 'find-my-way';
-import type { SpecDocument } from './spec-document.js';
+import type { SpecDocument } from '../spec-document.js';
 
 export interface RouteOperation {
   operationId: string;

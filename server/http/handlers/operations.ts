@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Registry } from 'prom-client';
 import { Problem } from '../../problem.js';
 import type { OperationHandlers } from '../handler.js';
-import { DOCS_FILE, type SpecDocument } from '../spec-document.js';
+import { DOCS_FILE, type SpecDocument } from '../../spec-document.js';
 
 export interface Readiness {
   /** Each check's state: `ok` when it can serve. */
