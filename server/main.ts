@@ -45,7 +45,6 @@ async function main(): Promise<void> {
     throw error;
   }
   const server = await startServer({ config });
-  process.stdout.write(banner(server, config));
 
   let signals = 0;
   const stop = (signal: string) => {
@@ -61,6 +60,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  // A closed standard output (`npm start | head`, a log collector gone) must not take the server
+  // down or stop it from hearing SIGTERM: the banner and the logs are lost, the service is not.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  process.stdout.write(banner(server, config));
 }
 
 await main();
