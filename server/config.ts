@@ -15,6 +15,8 @@ export interface Config {
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   idempotencyTtlMs: number;
+  /** The bound on one conversation's session variables (server/channel/session-limit.ts). */
+  session: { maxVariables: number; maxBytes: number };
   secretGraceMs: number;
   delivery: {
     /** `retryScheduleMs[N]` is the delay before attempt N+1, in ms: its length is the number of attempts. */
@@ -86,6 +88,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 50, 1, 1_000_000),
     rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', 100, 1, 1_000_000),
     idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
+    session: {
+      maxVariables: integer(env, 'SESSION_MAX_VARIABLES', 200, 1, 100_000),
+      maxBytes: integer(env, 'SESSION_MAX_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
+    },
     secretGraceMs: duration(env, 'WEBHOOK_SECRET_GRACE', '24h'),
     delivery: {
       retryScheduleMs,

@@ -71,6 +71,10 @@ export class Problem extends Error {
   static tooManyRequests(detail: string, retryAfterSeconds: number): Problem {
     return new Problem(429, 'too-many-requests', 'Too Many Requests', detail, undefined, { 'retry-after': String(retryAfterSeconds) });
   }
+  /** The send would grow the conversation's session past its limits (server/channel/session-limit.ts). */
+  static sessionTooLarge(errors: FieldError[]): Problem {
+    return new Problem(422, 'session-too-large', 'Session too large', "The conversation's session would grow past its limit; send fewer or smaller variables.", errors);
+  }
   static webhookUrlRefused(url: string, reason: string): Problem {
     return new Problem(422, 'webhook-url-refused', 'Webhook URL refused', `${url} ${reason}.`, [{ location: 'body.url', message: reason }]);
   }

@@ -17,6 +17,7 @@ import {
   type NewMessage,
 } from '../store/index.js';
 import type { ChannelContext } from './context.js';
+import { assertSessionWithinLimits, sessionSize } from './session-limit.js';
 
 type SendMessageRequest = components['schemas']['SendMessageRequest'];
 export type MessageAccepted = components['schemas']['MessageAccepted'];
@@ -45,6 +46,12 @@ export async function acceptMessage(
         const { sender, message, sessionData } = input.request;
         const conversation = await openConversation(trx, { botId: input.botId, senderId: sender.id, newId: ctx.ids('cnv'), now });
         const turn = runTurn(bot, { state: conversation.state, variables: conversation.variables }, { message, sender, sessionData });
+        assertSessionWithinLimits(
+          sessionSize(conversation.variables),
+          sessionSize(turn.variables),
+          ctx.config.session,
+          sessionData ? 'body.sessionData' : 'body.message',
+        );
 
         const userMessage: NewMessage = { id: ctx.ids('msg'), actor: 'user', isIntro: turn.isIntro, inReplyTo: null, body: message };
         const botMessages: NewMessage[] = turn.messages.map((body) => ({

@@ -11,6 +11,7 @@ import { Problem } from '../problem.js';
 import type { Db } from '../store/index.js';
 import { authenticate } from './auth.js';
 import type { OperationHandlers, OperationResponse } from './handler.js';
+import { findTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { RequestValidator } from './request-validator.js';
 import type { buildRouter } from './router.js';
@@ -92,6 +93,10 @@ async function readJsonBody(ctx: Koa.Context, parseJson: Koa.Middleware, limitBy
     if (status === 415) throw Problem.unsupportedMediaType(ctx.get('content-type'));
     if (status === 400) throw Problem.malformedJson((error as Error).message);
     throw error;
+  }
+  const tooDeep = findTooDeep(ctx.request.body, MAX_JSON_DEPTH);
+  if (tooDeep) {
+    throw Problem.validation([{ location: ['body', ...tooDeep].join('.'), message: `nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays` }]);
   }
   return ctx.request.body;
 }

@@ -518,7 +518,12 @@ export interface components {
             message: components["schemas"]["UserMessage"];
             sessionData?: components["schemas"]["SessionVariables"];
         };
-        /** @description Session variables to set before the bot runs (keys up to 64 characters). */
+        /**
+         * @description Session variables to set before the bot runs (keys up to 64 characters). They stay in the
+         *     conversation's session, which holds at most 200 variables and 64 KiB of JSON by default: a
+         *     send that would grow it past either is answered `422` `session-too-large`. Values nest at
+         *     most 32 levels of objects and arrays (the whole body does): deeper is `400`.
+         */
         SessionVariables: {
             [key: string]: unknown;
         };
@@ -1008,6 +1013,20 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description The send would grow the conversation's session past its limits: at most 200 variables and
+         *     64 KiB of JSON by default (`SESSION_MAX_VARIABLES`, `SESSION_MAX_BYTES`). `errors` names
+         *     what grew it and which limit it passed. A session already past a limit keeps working as
+         *     long as a send does not grow it.
+         */
+        SessionTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Too many requests for this bot; try again after `Retry-After` seconds. */
         TooManyRequests: {
             headers: {
@@ -1108,6 +1127,7 @@ export interface operations {
             409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["SessionTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1470,6 +1490,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["SessionTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -169,6 +169,25 @@ describe('the statuses no generic rule covers', () => {
     }
   });
 
+  it('sendMessage 422 and legacySendMessage 422 when the session would pass its limit', async () => {
+    const small = await startTestServer({ SESSION_MAX_VARIABLES: '1' });
+    try {
+      await small.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
+      const send = operations.find((o) => o.operationId === 'sendMessage')!;
+      const twoVariables = { ...(VALID_BODIES.sendMessage as object), sessionData: { a: 1, b: 2 } };
+      expect((await small.call('sendMessage', { body: twoVariables })).status).toBe(422);
+      cover(send, '422');
+      expect((await small.call('sendMessage', { body: { ...(VALID_BODIES.sendMessage as object), sessionData: { a: 1 } } })).status).toBe(202);
+      // The locale becomes the session's second variable, preferredLanguage.
+      const legacy = operations.find((o) => o.operationId === 'legacySendMessage')!;
+      const withLocale = { ...(VALID_BODIES.legacySendMessage as object), locale: 'en' };
+      expect((await small.call('legacySendMessage', { body: withLocale, token: false })).status).toBe(422);
+      cover(legacy, '422');
+    } finally {
+      await small.close();
+    }
+  });
+
   it('getReadiness 503 while the delivery worker does not run', async () => {
     const res = await held.call('getReadiness');
     expect(res.status).toBe(503);
