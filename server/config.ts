@@ -2,10 +2,21 @@
  * The server's configuration, read from the environment once at start, validated, and passed
  * down as one typed object. Nothing else reads process.env.
  */
+import { dialectOf, redactDatabaseUrl } from './store/database.js';
+
 export interface Config {
   host: string;
   port: number;
+  /** `sqlite:PATH` (one process) or `postgres://…` (one or several instances on one database). */
   databaseUrl: string;
+  /** PostgreSQL connection settings (SQLite ignores them). */
+  database: {
+    /** Connections per instance. */
+    poolSize: number;
+    statementTimeoutMs: number;
+    /** How long a request waits for a connection before it is answered 503. */
+    connectTimeoutMs: number;
+  };
   botsDir: string;
   demoBotToken: string | undefined;
   /** Hosts exempt from the https and private-address rules of webhook URLs (local development). */
@@ -66,9 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('DEMO_BOT_TOKEN: must be at least 16 characters');
   }
   const databaseUrl = env.DATABASE_URL || 'sqlite:./data/webhook-channel.db';
-  if (!/^sqlite:./.test(databaseUrl)) {
-    // Credentials in a URL are not echoed back into logs or terminals.
-    throw new ConfigError(`DATABASE_URL: must be sqlite:PATH (got ${databaseUrl.replace(/\/\/[^@/]*@/, '//…@')})`);
+  if (!dialectOf(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL: must be sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE (got ${redactDatabaseUrl(databaseUrl)})`);
   }
   const retryScheduleMs = (env.WEBHOOK_RETRY_SCHEDULE || DEFAULT_RETRY_SCHEDULE)
     .split(',')
@@ -77,6 +87,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),
     databaseUrl,
+    database: {
+      poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+      statementTimeoutMs: duration(env, 'DATABASE_STATEMENT_TIMEOUT', '30s'),
+      connectTimeoutMs: duration(env, 'DATABASE_CONNECT_TIMEOUT', '5s'),
+    },
     botsDir: env.BOTS_DIR || 'bots',
     demoBotToken,
     webhookAllowedHosts: (env.WEBHOOK_ALLOWED_HOSTS || '')

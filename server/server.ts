@@ -59,7 +59,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const ids = options.ids ?? createIdGenerator(clock);
 
   const bots = await loadBotDefinitions(config.botsDir);
-  const database = await openDatabase(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl, {
+    ...config.database,
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; it is replaced on next use'),
+  });
   const issuedTokens = await ensureBotTokens(database.db, bots, { demoBotToken: config.demoBotToken, clock });
 
   const registry = new Registry();

@@ -1,25 +1,59 @@
 /**
- * Opens the store named by DATABASE_URL and brings its schema up to date.
- * `sqlite:PATH` (the embedded default) or `sqlite::memory:` for tests.
+ * Opens the store named by DATABASE_URL and brings its schema up to date:
+ * `sqlite:PATH` (the embedded default), `sqlite::memory:` for tests, or `postgres://…`
+ * (`postgresql://…`) for several instances sharing one database.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import type { Schema } from './schema.js';
 
 export type Db = Kysely<Schema> | Transaction<Schema>;
 
+export type Dialect = 'sqlite' | 'postgres';
+
 export interface Database {
   db: Kysely<Schema>;
-  dialect: 'sqlite' | 'postgres';
+  dialect: Dialect;
+  /**
+   * PostgreSQL only: a connection of its own, outside the pool, with the pool's settings (LISTEN
+   * needs one that stays open). The caller ends it.
+   */
+  connect?(): Promise<pg.Client>;
   close(): Promise<void>;
 }
 
-export async function openDatabase(url: string): Promise<Database> {
-  if (!url.startsWith('sqlite:')) {
-    throw new Error(`openDatabase: a sqlite:PATH URL is needed (got ${url.replace(/\/\/[^@/]*@/, '//…@')})`);
+/** Connection settings; SQLite ignores them. */
+export interface DatabaseOptions {
+  /** PostgreSQL connections per instance. Default 10. */
+  poolSize?: number;
+  /** A statement running longer is cancelled (and the request answered 503). Default 30 s. */
+  statementTimeoutMs?: number;
+  /** Waiting longer for a connection (new or from the pool) fails the request with 503. Default 5 s. */
+  connectTimeoutMs?: number;
+  /** Told about connections lost while idle; the pool replaces them by itself. */
+  onConnectionError?(error: Error): void;
+}
+
+/** Credentials in a URL are never echoed into logs or terminals. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//…@');
+}
+
+export function dialectOf(url: string): Dialect | undefined {
+  if (/^sqlite:./.test(url)) return 'sqlite';
+  if (/^postgres(ql)?:\/\/./.test(url)) return 'postgres';
+  return undefined;
+}
+
+export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
+  const dialect = dialectOf(url);
+  if (dialect === 'postgres') return openPostgres(url, options);
+  if (dialect !== 'sqlite') {
+    throw new Error(`openDatabase: a sqlite:PATH or postgres:// URL is needed (got ${redactDatabaseUrl(url)})`);
   }
   const path = url.slice('sqlite:'.length);
   const memory = path === ':memory:';
@@ -64,6 +98,49 @@ function withStatementCache(sqlite: BetterSqlite3.Database): BetterSqlite3.Datab
       };
     },
   });
+}
+
+// int8 (bigint) columns hold millisecond times and counters, far below 2^53: read them as numbers.
+const INT8_OID = 20;
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
+    return (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const settings: pg.PoolConfig = {
+    connectionString: url,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    // A transaction left open by a stalled instance must not hold its row locks for ever.
+    idle_in_transaction_session_timeout: Math.max(60_000, 2 * (options.statementTimeoutMs ?? 30_000)),
+    application_name: 'webhook-channel',
+    keepAlive: true,
+    types: pgTypes,
+  };
+  const pool = new pg.Pool({ ...settings, max: options.poolSize ?? 10 });
+  // A pooled connection that dies while idle (database restarted, network cut) is dropped and
+  // replaced on the next checkout; without a listener its error would end the process.
+  pool.on('error', (error) => options.onConnectionError?.(error));
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return {
+    db,
+    dialect: 'postgres',
+    async connect() {
+      const client = new pg.Client(settings);
+      await client.connect();
+      return client;
+    },
+    close: () => db.destroy(),
+  };
 }
 
 async function migrate(db: Kysely<Schema>): Promise<void> {

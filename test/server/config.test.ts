@@ -32,13 +32,27 @@ describe('loadConfig', () => {
     expect(config.demoBotToken).toBe('a-token-of-16-chars');
   });
 
+  it('selects PostgreSQL by its URL and reads its connection settings', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://app:s3cret@db:5432/app',
+      DATABASE_POOL_SIZE: '25',
+      DATABASE_STATEMENT_TIMEOUT: '5s',
+      DATABASE_CONNECT_TIMEOUT: '2s',
+    });
+    expect(config.databaseUrl).toBe('postgresql://app:s3cret@db:5432/app');
+    expect(config.database).toEqual({ poolSize: 25, statementTimeoutMs: 5000, connectTimeoutMs: 2000 });
+    expect(loadConfig({}).database).toEqual({ poolSize: 10, statementTimeoutMs: 30_000, connectTimeoutMs: 5000 });
+  });
+
   it.each([
     ['a port out of range', { PORT: '70000' }, /PORT: '70000' must be a whole number from 0 to 65535/],
     ['a duration that is not one', { WEBHOOK_TIMEOUT: 'soon' }, /WEBHOOK_TIMEOUT: 'soon' is not a duration/],
     ['a bad retry step', { WEBHOOK_RETRY_SCHEDULE: '0,5x' }, /WEBHOOK_RETRY_SCHEDULE: '5x' is not a duration/],
     ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL: 'loud' must be one of/],
     ['a short demo token', { DEMO_BOT_TOKEN: 'short' }, /DEMO_BOT_TOKEN: must be at least 16 characters/],
-    ['a database this server does not speak, without echoing its password', { DATABASE_URL: 'postgres://app:s3cret@db/app' }, /DATABASE_URL: must be sqlite:PATH \(got postgres:\/\/…@db\/app\)/],
+    ['a database this server does not speak, without echoing its password', { DATABASE_URL: 'mysql://app:s3cret@db/app' }, /DATABASE_URL: must be sqlite:PATH or postgres:\/\/.* \(got mysql:\/\/…@db\/app\)$/],
+    ['a pool of no connections', { DATABASE_POOL_SIZE: '0' }, /DATABASE_POOL_SIZE: '0' must be a whole number from 1 to 1000/],
+    ['a statement timeout that is not a duration', { DATABASE_STATEMENT_TIMEOUT: 'long' }, /DATABASE_STATEMENT_TIMEOUT: 'long' is not a duration/],
   ])('refuses %s with a message naming the variable', (_name, env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

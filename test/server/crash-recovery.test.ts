@@ -12,29 +12,32 @@ import { callOperation, TEST_TOKEN } from '../support/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { waitFor } from '../support/wait-for.js';
 import { waitForLine } from '../support/child-output.js';
+import { createTestDatabaseUrl } from '../support/test-store.js';
 
 const VERIFY_TOKEN = 'crash-verify-token';
 const CONVERSATIONS = 6;
 const MESSAGES_PER_CONVERSATION = 4;
 
 let dir: string;
+let dropDatabase: (() => Promise<void>) | undefined;
 let receiver: WebhookReceiver;
 const children: ChildProcess[] = [];
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await receiver?.close();
+  await dropDatabase?.();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** Starts `server/main.ts` in its own process and resolves with its URL once it listens. */
-async function startServerProcess(databaseFile: string): Promise<{ child: ChildProcess; url: string }> {
+async function startServerProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: {
       ...process.env,
       PORT: '0',
       HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${databaseFile}`,
+      DATABASE_URL: databaseUrl,
       DEMO_BOT_TOKEN: TEST_TOKEN,
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       WEBHOOK_RETRY_SCHEDULE: '0,50ms,100ms,200ms,400ms,800ms,1s,1s,1s,1s',
@@ -51,11 +54,12 @@ async function startServerProcess(databaseFile: string): Promise<{ child: ChildP
 
 it('delivers every bot message after a SIGKILL with deliveries in flight, in order per conversation', async () => {
   dir = await mkdtemp(join(tmpdir(), 'wc-crash-'));
-  const databaseFile = join(dir, 'crash.db');
+  const database = await createTestDatabaseUrl(dir, 'crash');
+  dropDatabase = database.drop;
   // A slow receiver, so that deliveries are in flight when the process dies.
   receiver = await startWebhookReceiver({ verifyToken: VERIFY_TOKEN, answer: () => ({ status: 200, delayMs: 25 }) });
 
-  const first = await startServerProcess(databaseFile);
+  const first = await startServerProcess(database.url);
   expect((await callOperation(first.url, 'putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
   const senders = Array.from({ length: CONVERSATIONS }, (_, i) => `crash-sender-${String(i).padStart(12, '0')}`);
   const inputs = ['hi', 'buttons', 'carousel', 'media'].slice(0, MESSAGES_PER_CONVERSATION);
@@ -72,7 +76,7 @@ it('delivers every bot message after a SIGKILL with deliveries in flight, in ord
   await new Promise((resolve) => first.child.once('exit', resolve));
   const beforeRestart = receiver.received.length;
 
-  const second = await startServerProcess(databaseFile);
+  const second = await startServerProcess(database.url);
   const expected = new Map<string, number>();
   for (const id of senders) {
     const history = (await callOperation(second.url, 'listConversationMessages', { params: { senderId: id }, query: { limit: 100 } })).body as any;

@@ -1,5 +1,6 @@
 /**
- * A real server for tests: its own SQLite file, 127.0.0.1 port 0, the demo bot with a known
+ * A real server for tests: its own database (a SQLite file, or a fresh PostgreSQL database in the
+ * `postgres` project: see test-store.ts), 127.0.0.1 port 0, the demo bot with a known
  * token, local webhook URLs allowed, and a retry schedule in milliseconds.
  * `call` sends a request by operationId and checks the answer against the spec.
  */
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../server/config.js';
 import { startServer, type RunningServer, type StartServerOptions } from '../../server/server.js';
+import { createTestDatabaseUrl } from './test-store.js';
 import { assertResponseMatchesSpec, operationById, readWireResponse, type WireResponse } from './contract.js';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
@@ -25,7 +27,8 @@ export interface CallOptions {
 export interface TestServer {
   url: string;
   server: RunningServer;
-  databaseFile: string;
+  /** The DATABASE_URL it runs on (another process can open the same store). */
+  databaseUrl: string;
   call(operationId: string, options?: CallOptions): Promise<WireResponse>;
   close(): Promise<void>;
 }
@@ -37,11 +40,11 @@ export const FAST_DELIVERY_ENV = {
 
 export async function startTestServer(env: Record<string, string> = {}, options: Partial<StartServerOptions> = {}): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'wc-server-'));
-  const databaseFile = join(dir, 'test.db');
+  const database = await createTestDatabaseUrl(dir);
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
-    DATABASE_URL: `sqlite:${databaseFile}`,
+    DATABASE_URL: database.url,
     DEMO_BOT_TOKEN: TEST_TOKEN,
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost',
     LOG_LEVEL: 'silent',
@@ -53,10 +56,11 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   return {
     url: server.url,
     server,
-    databaseFile,
+    databaseUrl: config.databaseUrl,
     call: (operationId, callOptions = {}) => callOperation(server.url, operationId, callOptions),
     async close() {
       await server.close();
+      await database.drop();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,34 @@
+/**
+ * Which engine this test run uses: the vitest project `postgres` (see vitest.config.ts) runs the
+ * server suite again with TEST_STORE=postgres against the throw-away server its global setup
+ * started; every other run uses SQLite. Each test gets a database of its own either way.
+ */
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { createTestDatabase } from './postgres.js';
+
+export type TestStore = 'sqlite' | 'postgres';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The throw-away PostgreSQL server's maintenance URL (set by test/support/postgres-setup.ts). */
+    postgresAdminUrl: string;
+  }
+}
+
+export function testStore(): TestStore {
+  return process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+}
+
+/** The PostgreSQL server of this run; throws outside the `postgres` project. */
+export function postgresAdminUrl(): string {
+  const url = inject('postgresAdminUrl');
+  if (!url) throw new Error('no PostgreSQL server in this run: PostgreSQL tests belong to the vitest project `postgres`');
+  return url;
+}
+
+/** A fresh DATABASE_URL for one test server: a file in `dir` on SQLite, a new database on PostgreSQL. */
+export async function createTestDatabaseUrl(dir: string, name = 'test'): Promise<{ url: string; drop(): Promise<void> }> {
+  if (testStore() === 'postgres') return createTestDatabase(postgresAdminUrl());
+  return { url: `sqlite:${join(dir, `${name}.db`)}`, drop: async () => undefined };
+}
