@@ -7,7 +7,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { OpenAPIBackend } from 'openapi-backend';
-import { createRequestValidator } from '../server/http/request-validator.js';
+import type { ServedOperationId } from '../server/http/handler.js';
+import { createRequestValidator, type RawRequest } from '../server/http/request-validator.js';
 import { buildRouter } from '../server/http/router.js';
 import { loadSpecDocument, type SpecDocument } from '../server/spec-document.js';
 import { helloBodies, SEND_MESSAGE } from './send-message.js';
@@ -65,11 +66,11 @@ export async function benchRouting(): Promise<RoutingRow[]> {
   }
 
   const validators = { real: await createRequestValidator(real), larger: await createRequestValidator(larger) };
-  const validated = [
-    { operationId: 'getHealth', request: { method: 'GET', path: '/healthz', headers: {}, query: {}, body: undefined } },
+  const validated: Array<{ operationId: ServedOperationId; request: RawRequest }> = [
+    { operationId: 'getHealth', request: { method: 'GET', path: '/healthz', headers: {}, params: {}, query: {}, body: undefined } },
     {
       operationId: 'sendMessage',
-      request: { method: 'POST', path: SEND_MESSAGE.path, headers: SEND_MESSAGE.headers, query: {}, body: JSON.parse(helloBodies(1)[0]!) },
+      request: { method: 'POST', path: SEND_MESSAGE.path, headers: SEND_MESSAGE.headers, params: { botId: 'demo' }, query: {}, body: JSON.parse(helloBodies(1)[0]!) },
     },
   ];
   for (const { operationId, request } of validated) {

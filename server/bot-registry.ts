@@ -3,7 +3,7 @@
  * shown once at start (only its hash is kept). DEMO_BOT_TOKEN sets the demo bot's token.
  */
 import type { BotDefinition } from './bot/definition.js';
-import { hashBotToken, issueBotToken } from './channel/bot-tokens.js';
+import { hashBotToken, issueBotToken } from './credentials/bot-token.js';
 import type { Clock } from './clock.js';
 import { findBot, saveBot, type Db } from './store/index.js';
 

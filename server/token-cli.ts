@@ -2,7 +2,7 @@
  * `npm run token -- <botId>`: issues a new API token for a bot and prints it once; the old token
  * stops working. Uses the same DATABASE_URL as the server (it may be running).
  */
-import { hashBotToken, issueBotToken } from './channel/bot-tokens.js';
+import { hashBotToken, issueBotToken } from './credentials/bot-token.js';
 import { ConfigError, loadConfig } from './config.js';
 import { findBot, openDatabase, saveBot } from './store/index.js';
 

@@ -10,10 +10,10 @@ import type { Clock } from '../clock.js';
 import { Problem } from '../problem.js';
 import type { Db } from '../store/index.js';
 import { authenticate } from './auth.js';
-import type { OperationHandlers, OperationResponse } from './handler.js';
+import { invokeHandler, isServedOperation, type OperationHandlers, type RenderedResponse, type ServedOperationId } from './handler.js';
 import { findTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
 import { createRateLimiter } from './rate-limit.js';
-import type { RequestValidator } from './request-validator.js';
+import type { RawRequest, RequestValidator } from './request-validator.js';
 import type { buildRouter } from './router.js';
 
 export interface HttpAppOptions {
@@ -33,7 +33,9 @@ export interface HttpAppOptions {
 const PROBLEM_JSON = 'application/problem+json';
 
 export function createHttpApp(options: HttpAppOptions): Koa {
-  const missing = options.router.operations.filter((op) => !options.handlers[op.operationId]).map((op) => op.operationId);
+  // The handlers' type already names every operation of the generated types; this catches a
+  // spec document that drifted from them (`npm run lint` checks that too).
+  const missing = options.router.operations.filter((op) => !isServedOperation(options.handlers, op.operationId)).map((op) => op.operationId);
   if (missing.length > 0) throw new Error(`no handler for the spec's operations: ${missing.join(', ')}`);
 
   const app = new Koa({ proxy: false });
@@ -56,6 +58,8 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       if (match.kind === 'method-not-allowed') throw Problem.methodNotAllowed(ctx.method, match.allowed);
       const { operation, params } = match;
       operationId = operation.operationId;
+      if (!isServedOperation(options.handlers, operationId)) throw Problem.notFound(`No route ${ctx.method} ${ctx.path}.`);
+      const served: ServedOperationId = operationId;
 
       const query = { ...ctx.query } as Record<string, unknown>;
       await authenticate(options.db, operation, { params, headers: ctx.headers, query });
@@ -65,8 +69,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       for (const name of operation.credentialQueryParams) delete query[name];
       let body: unknown;
       if (operation.hasBody) body = await readJsonBody(ctx, parseJson, options.bodyLimitBytes);
-      const validated = options.validator.validate(operationId, { method: ctx.method, path: ctx.path, headers: ctx.headers, query, body });
-      render(ctx, await options.handlers[operationId]!({ params, query: validated.query, headers: ctx.headers, body }));
+      render(ctx, await dispatch(options, served, { method: ctx.method, path: ctx.path, headers: ctx.headers, params, query, body }));
     } catch (error) {
       renderError(ctx, error, options.logger);
     } finally {
@@ -101,7 +104,13 @@ async function readJsonBody(ctx: Koa.Context, parseJson: Koa.Middleware, limitBy
   return ctx.request.body;
 }
 
-function render(ctx: Koa.Context, response: OperationResponse): void {
+/** Validates the request against operation `id` and calls its handler with the validated, typed input. */
+async function dispatch<K extends ServedOperationId>(options: HttpAppOptions, id: K, request: RawRequest): Promise<RenderedResponse> {
+  const input = options.validator.validate(id, request);
+  return invokeHandler(options.handlers, id, { ...input, headers: request.headers });
+}
+
+function render(ctx: Koa.Context, response: RenderedResponse): void {
   ctx.status = response.status;
   for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
   if (response.body === undefined) return;

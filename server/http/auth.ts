@@ -2,7 +2,7 @@
  * The spec's security schemes: `bearerAuth` (Authorization: Bearer) and `legacyAccessToken`
  * (the `access_token` query parameter) both carry the bot's API token.
  */
-import { botTokenMatches } from '../channel/bot-tokens.js';
+import { botTokenMatches } from '../credentials/bot-token.js';
 import { Problem } from '../problem.js';
 import { findBot, type Db } from '../store/index.js';
 import type { RouteOperation } from './router.js';

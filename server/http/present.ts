@@ -23,10 +23,10 @@ export function presentChannel(c: ChannelRecord): Schemas['WebhookChannel'] {
 
 /** The current secret, and the previous one while it still signs. */
 export function presentSecret(c: ChannelRecord, now: number): Schemas['WebhookSecret'] {
-  const previousActive = c.previousSecret !== null && c.previousExpiresAt !== null && c.previousExpiresAt > now;
+  const { previousSecret, previousExpiresAt } = c;
   return {
     secret: c.secret,
-    ...(previousActive && { previousSecret: c.previousSecret!, previousExpiresAt: iso(c.previousExpiresAt!) }),
+    ...(previousSecret !== null && previousExpiresAt !== null && previousExpiresAt > now && { previousSecret, previousExpiresAt: iso(previousExpiresAt) }),
   };
 }
 

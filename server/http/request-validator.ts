@@ -2,11 +2,13 @@
  * Validates a routed request against its operation with openapi-backend (Ajv 2020-12 with
  * formats), and turns failures into a 400 problem that names each failing field.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { OpenAPIBackend } from 'openapi-backend';
+import { OpenAPIBackend, type Request as BackendRequest } from 'openapi-backend';
 import { Problem } from '../problem.js';
 import type { SpecDocument } from '../spec-document.js';
+import type { OperationRequest, ServedOperationId } from './handler.js';
 import { fieldErrorsFromAjv } from './validation-errors.js';
 
 const Ajv2020 = Ajv2020Module.default;
@@ -22,12 +24,22 @@ class OpenApi31Backend extends OpenAPIBackend {
   }
 }
 
-export interface ValidatedRequest {
+/** A routed request as read off the wire: path parameters from the router, the body parsed as JSON. */
+export interface RawRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  params: Record<string, string>;
   query: Record<string, unknown>;
+  body: unknown;
 }
 
+/** The parts of an operation's request that its schemas describe, once they passed them. */
+export type ValidatedInput<K extends ServedOperationId> = Pick<OperationRequest<K>, 'params' | 'query' | 'body'>;
+
 export interface RequestValidator {
-  validate(operationId: string, request: { method: string; path: string; headers: Record<string, string | string[] | undefined>; query: Record<string, unknown>; body: unknown }): ValidatedRequest;
+  /** The request in the operation's generated types; a 400 problem naming each failing field otherwise. */
+  validate<K extends ServedOperationId>(operationId: K, request: RawRequest): ValidatedInput<K>;
 }
 
 export async function createRequestValidator(spec: SpecDocument): Promise<RequestValidator> {
@@ -38,25 +50,39 @@ export async function createRequestValidator(spec: SpecDocument): Promise<Reques
     customizeAjv: (_ajv, options) => {
       const ajv = new Ajv2020({ ...options, strict: false, allErrors: true });
       addFormats(ajv);
-      return ajv as any;
+      return ajv;
     },
   });
   await api.init();
   // Looked up once: given an id, openapi-backend rebuilds its whole operation list on every call.
-  const operations = new Map(api.getOperations().map((operation) => [operation.operationId!, operation]));
+  const operations = new Map(api.getOperations().map((operation) => [operation.operationId, operation]));
 
   return {
-    validate(operationId, request) {
+    validate<K extends ServedOperationId>(operationId: K, request: RawRequest): ValidatedInput<K> {
       const operation = operations.get(operationId);
       if (!operation) throw new Error(`the spec has no operation ${operationId}`);
-      const result = api.validateRequest(
-        { method: request.method, path: request.path, headers: request.headers as Record<string, string>, query: request.query as any, body: request.body },
-        operation,
-      );
-      if (!result.valid) {
-        throw Problem.validation(fieldErrorsFromAjv(result.errors ?? [], request.body));
-      }
-      return { query: (result.coerced?.query ?? request.query) as Record<string, unknown> };
+      const backendRequest: BackendRequest = {
+        method: request.method,
+        path: request.path,
+        headers: flattenHeaders(request.headers),
+        query: request.query as BackendRequest['query'],
+        body: request.body,
+      };
+      const result = api.validateRequest(backendRequest, operation);
+      if (!result.valid) throw Problem.validation(fieldErrorsFromAjv(result.errors ?? [], request.body));
+      const input = { params: request.params, query: result.coerced?.query ?? request.query, body: request.body };
+      // The one place where data becomes typed: Ajv just checked it against the very schemas the
+      // generated types were written from.
+      return input as ValidatedInput<K>;
     },
   };
+}
+
+/** openapi-backend reads one string per header; Node gives arrays only for headers that may repeat. */
+function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
 }

@@ -46,8 +46,7 @@ export function buildRouter(spec: SpecDocument): { match(method: string, path: s
         credentialQueryParams: security
           .flatMap((requirement) => Object.keys(requirement))
           .map((name) => schemes[name])
-          .filter((scheme) => scheme?.type === 'apiKey' && scheme.in === 'query')
-          .map((scheme) => scheme!.name!),
+          .flatMap((scheme) => (scheme?.type === 'apiKey' && scheme.in === 'query' && scheme.name !== undefined ? [scheme.name] : [])),
       };
       operations.push(operation);
       router.on(operation.method as 'GET', pattern, () => undefined, { operation });

@@ -1,7 +1,11 @@
 /**
  * The tables, as Kysely sees them. Times are integers (milliseconds since the epoch) so that
  * SQLite and PostgreSQL compare and sort them alike; JSON is stored as text for the same reason.
+ * Enumerated columns take their values from the spec's schemas, so the two cannot drift apart.
  */
+import type { components } from '../../spec/generated/api.js';
+
+type Schemas = components['schemas'];
 
 export interface BotsTable {
   id: string;
@@ -13,7 +17,7 @@ export interface ChannelsTable {
   bot_id: string;
   url: string;
   verify_token: string;
-  status: 'unverified' | 'active' | 'disabled';
+  status: Schemas['ChannelStatus'];
   disabled_reason: string | null;
   disabled_at: number | null;
   verified_at: number | null;
@@ -41,7 +45,7 @@ export interface MessagesTable {
   id: string;
   conversation_id: string;
   bot_id: string;
-  actor: 'user' | 'bot';
+  actor: Schemas['HistoryRow']['actor'];
   sequence: number;
   message_counter: number | null;
   is_intro: number;
@@ -61,7 +65,7 @@ export interface DeliveriesTable {
   message_counter: number;
   /** JSON of the webhook body without `verifyToken`, which is taken from the channel at send time. */
   event: string;
-  status: 'pending' | 'succeeded' | 'failed';
+  status: Schemas['DeliveryStatus'];
   attempt_count: number;
   /** Attempts since the delivery was last (re)scheduled: the retry schedule restarts on redelivery. */
   round_attempt_count: number;
@@ -80,7 +84,7 @@ export interface AttemptsTable {
   url: string;
   status_code: number | null;
   latency_ms: number;
-  outcome: 'succeeded' | 'failed';
+  outcome: Schemas['DeliveryAttempt']['outcome'];
   error: string | null;
 }
 

@@ -1,33 +1,31 @@
-import { requireBot } from '../../channel/configure-channel.js';
 import type { ChannelContext } from '../../channel/context.js';
-import { Problem } from '../../problem.js';
-import { findConversation, listMessages, type ConversationRecord } from '../../store/index.js';
-import type { OperationHandlers, OperationRequest, OperationResponse } from '../handler.js';
+import { getConversation, getConversationHistory } from '../../channel/conversation-reads.js';
+import type { HandlerGroup, OperationHandler } from '../handler.js';
 import { presentHistoryRow, presentSession } from '../present.js';
 
-export function conversationHandlers(ctx: ChannelContext): OperationHandlers {
-  async function conversationOf(botId: string, senderId: string): Promise<ConversationRecord> {
-    requireBot(ctx, botId);
-    const conversation = await findConversation(ctx.database.db, botId, senderId);
-    if (!conversation) throw Problem.notFound(`No conversation of '${senderId}' with bot '${botId}'.`);
-    return conversation;
-  }
+type ConversationOperation = 'listConversationMessages' | 'legacyGetHistory' | 'getConversationSession';
 
-  async function history({ params, query }: OperationRequest): Promise<OperationResponse> {
-    const conversation = await conversationOf(params.botId!, params.senderId!);
-    const { rows, count } = await listMessages(ctx.database.db, conversation.id, {
-      offset: Number(query.offset ?? 0),
-      limit: Number(query.limit ?? 20),
+/** The spec's defaults of `offset` and `limit` apply when the query leaves them out. */
+const DEFAULT_PAGE = { offset: 0, limit: 20 };
+
+export function conversationHandlers(ctx: ChannelContext): HandlerGroup<ConversationOperation> {
+  const history = async ({ params, query }: { params: { botId: string; senderId: string }; query: { offset?: number; limit?: number } }) => {
+    const { rows, count } = await getConversationHistory(ctx, {
+      botId: params.botId,
+      senderId: params.senderId,
+      offset: query.offset ?? DEFAULT_PAGE.offset,
+      limit: query.limit ?? DEFAULT_PAGE.limit,
     });
-    return { status: 200, body: { rows: rows.map(presentHistoryRow), count } };
-  }
-
+    return { status: 200 as const, body: { rows: rows.map(presentHistoryRow), count } };
+  };
+  const listConversationMessages: OperationHandler<'listConversationMessages'> = history;
+  // The legacy path answers the same page; only its authentication differs.
+  const legacyGetHistory: OperationHandler<'legacyGetHistory'> = history;
   return {
-    listConversationMessages: history,
-    // The legacy path answers the same page; only its authentication differs.
-    legacyGetHistory: history,
+    listConversationMessages,
+    legacyGetHistory,
     async getConversationSession({ params }) {
-      return { status: 200, body: presentSession(await conversationOf(params.botId!, params.senderId!)) };
+      return { status: 200, body: presentSession(await getConversation(ctx, params.botId, params.senderId)) };
     },
   };
 }

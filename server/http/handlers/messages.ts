@@ -1,15 +1,15 @@
 import { acceptMessage } from '../../channel/accept-message.js';
 import type { ChannelContext } from '../../channel/context.js';
-import type { OperationHandlers } from '../handler.js';
+import type { HandlerGroup } from '../handler.js';
 
-export function messageHandlers(ctx: ChannelContext): OperationHandlers {
+export function messageHandlers(ctx: ChannelContext): HandlerGroup<'sendMessage'> {
   return {
     async sendMessage({ params, headers, body }) {
       const idempotencyKey = headers['idempotency-key'];
       const accepted = await acceptMessage(ctx, {
-        botId: params.botId!,
+        botId: params.botId,
         request: body,
-        idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+        ...(typeof idempotencyKey === 'string' && { idempotencyKey }),
       });
       return { status: 202, body: accepted };
     },

@@ -1,15 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import type { Registry } from 'prom-client';
 import { Problem } from '../../problem.js';
-import type { OperationHandlers } from '../handler.js';
+import type { HandlerGroup } from '../handler.js';
 import { DOCS_FILE, type SpecDocument } from '../../spec-document.js';
+
+type OperationsOperation = 'getHealth' | 'getReadiness' | 'getMetrics' | 'getOpenApiDocument' | 'getDocs';
 
 export interface Readiness {
   /** Each check's state: `ok` when it can serve. */
   checks(): Promise<Record<string, string>>;
 }
 
-export function operationsHandlers(deps: { registry: Registry; readiness: Readiness; spec: SpecDocument; docsFile?: string }): OperationHandlers {
+export function operationsHandlers(deps: { registry: Registry; readiness: Readiness; spec: SpecDocument; docsFile?: string }): HandlerGroup<OperationsOperation> {
   return {
     async getHealth() {
       return { status: 200, body: { status: 'ok' } };
