@@ -1,6 +1,8 @@
 /**
  * The use case at the heart of the channel: accept a user message, run the bot, and queue its
  * answers for delivery, in one transaction (an outbox). Once this returns, nothing can be lost.
+ * The transaction is shared with the accepts that arrive meanwhile (the store's group commit):
+ * this one runs in its own savepoint, after those that came before it, and returns after the commit.
  */
 import { createHash } from 'node:crypto';
 import type { components } from '../../spec/generated/api.js';
@@ -34,7 +36,7 @@ export async function acceptMessage(
 
   for (let attempt = 1; ; attempt++) {
     try {
-      const accepted = await ctx.database.db.transaction().execute(async (trx) => {
+      const accepted = await ctx.database.writes.run(async (trx) => {
         const now = ctx.clock.now();
         if (input.idempotencyKey) {
           const previous = await findIdempotencyRecord(trx, input.botId, input.idempotencyKey, now);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { callOperation, TEST_TOKEN } from '../support/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { waitFor } from '../support/wait-for.js';
@@ -19,14 +19,18 @@ const CONVERSATIONS = 6;
 const MESSAGES_PER_CONVERSATION = 4;
 
 let dir: string;
-let dropDatabase: (() => Promise<void>) | undefined;
+const dropDatabases: Array<() => Promise<void>> = [];
 let receiver: WebhookReceiver;
+const receivers: WebhookReceiver[] = [];
 const children: ChildProcess[] = [];
 
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wc-crash-'));
+});
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  await receiver?.close();
-  await dropDatabase?.();
+  await Promise.all(receivers.map((r) => r.close()));
+  for (const drop of dropDatabases) await drop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -53,11 +57,11 @@ async function startServerProcess(databaseUrl: string): Promise<{ child: ChildPr
 }
 
 it('delivers every bot message after a SIGKILL with deliveries in flight, in order per conversation', async () => {
-  dir = await mkdtemp(join(tmpdir(), 'wc-crash-'));
   const database = await createTestDatabaseUrl(dir, 'crash');
-  dropDatabase = database.drop;
+  dropDatabases.push(database.drop);
   // A slow receiver, so that deliveries are in flight when the process dies.
   receiver = await startWebhookReceiver({ verifyToken: VERIFY_TOKEN, answer: () => ({ status: 200, delayMs: 25 }) });
+  receivers.push(receiver);
 
   const first = await startServerProcess(database.url);
   expect((await callOperation(first.url, 'putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
@@ -92,16 +96,79 @@ it('delivers every bot message after a SIGKILL with deliveries in flight, in ord
     });
   await waitFor(arrivedAll, { timeoutMs: 60_000, what: 'every bot message after the restart' });
 
-  for (const id of senders) {
-    const counters: number[] = receiver.received.filter((w) => w.body.senderId === id).map((w) => w.body.messageCounter);
-    // At least once: every counter arrived. In order: no counter arrives before all smaller ones did.
-    expect(new Set(counters)).toEqual(new Set(Array.from({ length: expected.get(id)! }, (_, i) => i + 1)));
-    let highest = 0;
-    for (const counter of counters) {
-      expect(counter).toBeLessThanOrEqual(highest + 1);
-      highest = Math.max(highest, counter);
-    }
+  for (const id of senders) expectAllInOrder(receiver, id, expected.get(id)!);
+  second.child.kill('SIGTERM');
+  await new Promise((resolve) => second.child.once('exit', resolve));
+  expect(second.child.exitCode).toBe(0);
+});
+
+/** At least once: every counter from 1 to `count` arrived. In order: none before all smaller ones did. */
+function expectAllInOrder(receiver: WebhookReceiver, senderId: string, count: number): void {
+  const counters: number[] = receiver.received.filter((w) => w.body.senderId === senderId).map((w) => w.body.messageCounter);
+  expect(new Set(counters)).toEqual(new Set(Array.from({ length: count }, (_, i) => i + 1)));
+  let highest = 0;
+  for (const counter of counters) {
+    expect(counter).toBeLessThanOrEqual(highest + 1);
+    highest = Math.max(highest, counter);
   }
+}
+
+const BURST_CONNECTIONS = 24;
+/** Kill once this many sends were answered 202: enough that group-commit batches are full. */
+const BURST_ACCEPTED_BEFORE_KILL = 150;
+/** Bounds each loop, and keeps a conversation within one history page (4 rows a send). */
+const BURST_MAX_SENDS_PER_CONNECTION = 20;
+
+it('keeps every message answered 202 when killed during a saturated burst of sends', async () => {
+  const database = await createTestDatabaseUrl(dir, 'burst');
+  dropDatabases.push(database.drop);
+  const burstReceiver = await startWebhookReceiver({ verifyToken: VERIFY_TOKEN });
+  receivers.push(burstReceiver);
+  const first = await startServerProcess(database.url);
+  expect((await callOperation(first.url, 'putWebhookChannel', { body: { url: burstReceiver.url, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
+
+  // Each connection sends to its own conversation, as fast as it is answered, until the kill.
+  const accepted: Array<{ messageId: string; senderId: string; sequence: number }> = [];
+  const senders = Array.from({ length: BURST_CONNECTIONS }, (_, i) => `burst-sender-${String(i).padStart(12, '0')}`);
+  let killed = false;
+  const loops = senders.map(async (id) => {
+    for (let n = 0; n < BURST_MAX_SENDS_PER_CONNECTION && !killed; n++) {
+      let res;
+      try {
+        res = await callOperation(first.url, 'sendMessage', { body: { sender: { id }, message: { type: 'text', text: 'hi' } } });
+      } catch {
+        return; // the server died with this request unanswered: nothing was promised for it
+      }
+      expect(res.status).toBe(202);
+      accepted.push(res.body as any);
+    }
+  });
+  await waitFor(() => accepted.length >= BURST_ACCEPTED_BEFORE_KILL, { timeoutMs: 60_000, what: 'a burst of accepted sends' });
+  killed = true;
+  first.child.kill('SIGKILL');
+  await Promise.all(loops);
+  await new Promise((resolve) => first.child.exitCode !== null || first.child.once('exit', resolve));
+
+  const second = await startServerProcess(database.url);
+  const expected = new Map<string, number>();
+  for (const id of senders) {
+    const history = (await callOperation(second.url, 'listConversationMessages', { params: { senderId: id }, query: { limit: 100 } })).body as any;
+    const rows: any[] = history.rows ?? [];
+    // Every 202 is in the history, at the position it reported.
+    for (const message of accepted.filter((m) => m.senderId === id)) {
+      expect(rows.find((row) => row.id === message.messageId)?.sequence).toBe(message.sequence);
+    }
+    expect(rows.map((row) => row.sequence)).toEqual(rows.map((_, i) => i + 1));
+    expected.set(id, rows.filter((row) => row.actor === 'bot').length);
+  }
+  const arrivedAll = () =>
+    senders.every((id) => new Set(burstReceiver.received.filter((w) => w.body.senderId === id).map((w) => w.body.messageCounter)).size === expected.get(id));
+  await waitFor(arrivedAll, { timeoutMs: 60_000, what: 'every bot message of the burst after the restart' });
+  for (const id of senders) expectAllInOrder(burstReceiver, id, expected.get(id)!);
+  // And every accepted message was answered, its answers delivered.
+  const answered = new Set(burstReceiver.received.map((w) => w.body.inReplyTo));
+  expect(accepted.filter((m) => !answered.has(m.messageId))).toEqual([]);
+
   second.child.kill('SIGTERM');
   await new Promise((resolve) => second.child.once('exit', resolve));
   expect(second.child.exitCode).toBe(0);
