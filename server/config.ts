@@ -7,6 +7,11 @@ import { dialectOf, redactDatabaseUrl } from './store/database.js';
 export interface Config {
   host: string;
   port: number;
+  /**
+   * Where clients reach this server (`https://chat.example.com`, no trailing slash), for the
+   * absolute URLs the API hands out (a channel's `messagesUrl`). Undefined: the server's own address.
+   */
+  publicBaseUrl: string | undefined;
   /** `sqlite:PATH` (one process) or `postgres://…` (one or several instances on one database). */
   databaseUrl: string;
   /** PostgreSQL connection settings (SQLite ignores them). */
@@ -65,6 +70,20 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+/** An absolute http(s) URL without query or fragment; a trailing slash is dropped. */
+function parsePublicBaseUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ConfigError(`PUBLIC_BASE_URL: '${text}' must be an http(s) URL without query, fragment or credentials (e.g. https://chat.example.com)`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
 function duration(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
   return parseDuration(env[name] || fallback, name);
 }
@@ -80,12 +99,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!dialectOf(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL: must be sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE (got ${redactDatabaseUrl(databaseUrl)})`);
   }
+  const publicBaseUrl = env.PUBLIC_BASE_URL ? parsePublicBaseUrl(env.PUBLIC_BASE_URL) : undefined;
   const retryScheduleMs = (env.WEBHOOK_RETRY_SCHEDULE || DEFAULT_RETRY_SCHEDULE)
     .split(',')
     .map((step) => parseDuration(step, 'WEBHOOK_RETRY_SCHEDULE'));
   return {
     host: env.HOST || '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),
+    publicBaseUrl,
     databaseUrl,
     database: {
       poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),

@@ -69,6 +69,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   collectDefaultMetrics({ register: registry });
   const delivery = createDelivery({ config, database, clock, random: options.random ?? Math.random, logger, registry });
 
+  // The server's own address is known once it listens; a configured one is known now.
+  let ownUrl = '';
   const context: ChannelContext = {
     config,
     database,
@@ -78,6 +80,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     logger,
     verifyWebhookUrl: options.verifyWebhookUrl ?? delivery.verifyWebhookUrl,
     wakeDelivery: () => delivery.wake(),
+    publicBaseUrl: () => config.publicBaseUrl ?? ownUrl,
   };
 
   const spec = loadSpecDocument();
@@ -119,6 +122,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  ownUrl = url;
   logger.info({ url, bots: [...bots.keys()] }, 'webhook-channel listening');
 
   let closing: Promise<void> | undefined;

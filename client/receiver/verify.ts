@@ -90,7 +90,8 @@ function parseEvent(rawBody: string | Uint8Array, verifyToken: string | undefine
     throw new WebhookVerificationError('invalid_body', `The body is not a valid BotMessageEvent: ${summary}`, errors);
   }
   const event = body as BotMessageEvent;
-  if (verifyToken !== undefined && !constantTimeEqual(event.verifyToken, verifyToken)) {
+  // A body without a token (a channel configured without one) does not match a configured token.
+  if (verifyToken !== undefined && (event.verifyToken === undefined || !constantTimeEqual(event.verifyToken, verifyToken))) {
     throw new WebhookVerificationError('verify_token_mismatch', "The body's verifyToken is not the one configured.");
   }
   return event;

@@ -11,12 +11,13 @@ type LegacySendMessageRequest = components['schemas']['LegacySendMessageRequest'
 /**
  * The platform's deprecated endpoint: the channel's verify token in the body authenticates the
  * message (compared in constant time), which is then accepted as a text message.
- * 401 when no channel is configured or the token does not match.
+ * 401 when no channel is configured, it has no verify token, or the token does not match.
  */
 export async function acceptLegacyMessage(ctx: ChannelContext, botId: string, request: LegacySendMessageRequest): Promise<MessageAccepted> {
   requireBot(ctx, botId);
   const channel = await findChannel(ctx.database.db, botId);
-  if (!channel || !secretsEqual(request.verifyToken, channel.verifyToken)) {
+  // A channel configured without a verify token cannot authenticate this endpoint at all.
+  if (!channel || channel.verifyToken === null || !secretsEqual(request.verifyToken, channel.verifyToken)) {
     throw Problem.unauthorized('The verifyToken does not match the webhook channel of this bot.');
   }
   return acceptMessage(ctx, {

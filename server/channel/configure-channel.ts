@@ -5,21 +5,35 @@ import { generateSigningSecret } from './signing-secret.js';
 
 /**
  * Saves the webhook configuration, but only once the URL passed the address rules and echoed the
- * hub.challenge: a channel is never `active` with a URL that does not answer. Deliveries held
- * while it was missing or disabled resume.
+ * hub.challenge: a channel is never `active` with a URL that does not answer. `handshake: false`
+ * skips the challenge (receivers written for the platform implement only POST), never the
+ * address rules. Deliveries held while it was missing or disabled resume.
  */
 export async function configureChannel(
   ctx: ChannelContext,
   botId: string,
-  input: { url: string; verifyToken: string },
+  input: { url: string; verifyToken?: string; handshake?: boolean },
 ): Promise<ChannelRecord> {
   requireBot(ctx, botId);
-  const verdict = await ctx.verifyWebhookUrl(input.url, input.verifyToken);
+  const handshake = input.handshake !== false;
+  // The spec says so too (WebhookChannelInput); checked here so that no caller can skip it.
+  if (handshake && input.verifyToken === undefined) {
+    throw Problem.validation([{ location: 'body.verifyToken', message: 'is required unless handshake is false' }]);
+  }
+  const verdict = await ctx.verifyWebhookUrl(input.url, handshake ? { verifyToken: input.verifyToken! } : false);
   if (!verdict.ok) {
     throw verdict.refused ? Problem.webhookUrlRefused(input.url, verdict.reason) : Problem.webhookVerificationFailed(input.url, verdict.reason);
   }
-  const channel = await saveChannel(ctx.database.db, { botId, ...input, newSecret: generateSigningSecret(), now: ctx.clock.now() });
-  ctx.logger.info({ botId, status: channel.status }, 'webhook channel configured');
+  const channel = await saveChannel(ctx.database.db, {
+    botId,
+    url: input.url,
+    verifyToken: input.verifyToken ?? null,
+    verified: handshake,
+    newId: ctx.ids('chn'),
+    newSecret: generateSigningSecret(),
+    now: ctx.clock.now(),
+  });
+  ctx.logger.info({ botId, status: channel.status, handshake }, 'webhook channel configured');
   ctx.wakeDelivery();
   return channel;
 }

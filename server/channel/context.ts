@@ -6,8 +6,11 @@ import type { Config } from '../config.js';
 import type { IdGenerator } from '../ids.js';
 import type { Database } from '../store/index.js';
 
-/** Checks a webhook URL before it is saved: the address rules, then the hub.challenge handshake. */
-export type WebhookUrlVerifier = (url: string, verifyToken: string) => Promise<WebhookUrlVerdict>;
+/**
+ * Checks a webhook URL before it is saved: the address rules, then the hub.challenge handshake
+ * with `handshake.verifyToken`, unless `handshake` is `false` (the address rules only).
+ */
+export type WebhookUrlVerifier = (url: string, handshake: { verifyToken: string } | false) => Promise<WebhookUrlVerdict>;
 export type WebhookUrlVerdict = { ok: true } | { ok: false; refused: boolean; reason: string };
 
 export interface ChannelContext {
@@ -18,6 +21,11 @@ export interface ChannelContext {
   ids: IdGenerator;
   logger: Logger;
   verifyWebhookUrl: WebhookUrlVerifier;
+  /**
+   * Where clients reach this server, without a trailing slash: the configured PUBLIC_BASE_URL, or
+   * the server's own address (known once it listens). Absolute URLs the API hands out start with it.
+   */
+  publicBaseUrl(): string;
   /** Tells the delivery worker that deliveries were committed. */
   wakeDelivery(): void;
 }

@@ -30,15 +30,15 @@ export async function listBotDeliveries(
   return { data, nextCursor: page.length > input.limit && last ? encodeDeliveryCursor(last) : null };
 }
 
-/** One delivery with every attempt, and the verify token its payload carries (the channel's current one). */
+/** One delivery with every attempt, and the verify token its payload carries (the channel's current one; `null`: none). */
 export async function getDeliveryDetail(
   ctx: ChannelContext,
   botId: string,
   deliveryId: string,
-): Promise<{ delivery: DeliveryRecord & { attempts: AttemptRecord[] }; verifyToken: string }> {
+): Promise<{ delivery: DeliveryRecord & { attempts: AttemptRecord[] }; verifyToken: string | null }> {
   requireBot(ctx, botId);
   const delivery = await findDelivery(ctx.database.db, botId, deliveryId);
   if (!delivery) throw Problem.notFound(`No delivery '${deliveryId}' for bot '${botId}'.`);
   const channel = await findChannel(ctx.database.db, botId);
-  return { delivery, verifyToken: channel?.verifyToken ?? '' };
+  return { delivery, verifyToken: channel?.verifyToken ?? null };
 }

@@ -11,7 +11,8 @@ type BotMessageEvent = components['schemas']['BotMessageEvent'];
 export interface BotMessageDelivery {
   webhookId: string;
   event: Omit<BotMessageEvent, 'verifyToken'>;
-  channel: { verifyToken: string; secret: string; previousSecret: string | null; previousExpiresAt: number | null };
+  /** `verifyToken` `null`: none configured, and the body carries no `verifyToken` field at all. */
+  channel: { verifyToken: string | null; secret: string; previousSecret: string | null; previousExpiresAt: number | null };
 }
 
 export interface WebhookRequest {
@@ -20,7 +21,9 @@ export interface WebhookRequest {
 }
 
 export function botMessageRequest(delivery: BotMessageDelivery, now: number, userAgent: string): WebhookRequest {
-  const event: BotMessageEvent = { ...delivery.event, verifyToken: delivery.channel.verifyToken };
+  // Receivers written for the platform refuse any token when they expect none: no "" nor null.
+  const { verifyToken } = delivery.channel;
+  const event: BotMessageEvent = { ...delivery.event, ...(verifyToken !== null && { verifyToken }) };
   const body = JSON.stringify(event);
   const timestamp = Math.floor(now / 1000);
   return {

@@ -15,7 +15,7 @@ import { UrlGuard, UrlRefusedError } from './url-guard.js';
 import { DeliveryWorker } from './worker.js';
 
 export interface DeliveryRuntime {
-  /** The address rules, then the hub.challenge handshake, as a verdict for `configureChannel`. */
+  /** The address rules, then (unless turned off) the hub.challenge handshake, as a verdict for `configureChannel`. */
   verifyWebhookUrl: WebhookUrlVerifier;
   /** Deliveries were committed: claim them now. */
   wake(): void;
@@ -55,9 +55,10 @@ export function createDelivery(deps: {
   let stopping: Promise<void> | undefined;
   return {
     worker,
-    async verifyWebhookUrl(url, verifyToken) {
+    async verifyWebhookUrl(url, handshake) {
       try {
-        await verifyWebhookUrl(url, verifyToken, { guard, dispatcher, timeoutMs: config.delivery.timeoutMs });
+        if (handshake === false) await guard.check(url);
+        else await verifyWebhookUrl(url, handshake.verifyToken, { guard, dispatcher, timeoutMs: config.delivery.timeoutMs });
         return { ok: true };
       } catch (error) {
         if (error instanceof UrlRefusedError) return { ok: false, refused: true, reason: error.message };

@@ -7,11 +7,14 @@ type Schemas = components['schemas'];
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoIf = <K extends string>(key: K, ms: number | null): { [P in K]?: string } => (ms === null ? {} : ({ [key]: iso(ms) } as { [P in K]: string }));
 
-export function presentChannel(c: ChannelRecord): Schemas['WebhookChannel'] {
+/** `publicBaseUrl`: where this server is reached from outside, without a trailing slash. */
+export function presentChannel(c: ChannelRecord, publicBaseUrl: string): Schemas['WebhookChannel'] {
   return {
+    id: c.id,
     botId: c.botId,
     url: c.url,
-    verifyToken: c.verifyToken,
+    messagesUrl: channelMessagesUrl(publicBaseUrl, c.id),
+    ...(c.verifyToken !== null && { verifyToken: c.verifyToken }),
     status: c.status,
     ...(c.disabledReason !== null && { disabledReason: c.disabledReason }),
     ...isoIf('disabledAt', c.disabledAt),
@@ -59,11 +62,17 @@ export function presentAttempt(a: AttemptRecord): Schemas['DeliveryAttempt'] {
   };
 }
 
+/** The payload as the webhook carries it: with the channel's verify token, or without the field when it has none. */
 export function presentDeliveryDetail(
   d: DeliveryRecord & { attempts: AttemptRecord[] },
-  verifyToken: string,
+  verifyToken: string | null,
 ): Schemas['DeliveryDetail'] {
-  return { ...presentDelivery(d), payload: { ...d.event, verifyToken }, attempts: d.attempts.map(presentAttempt) };
+  return { ...presentDelivery(d), payload: { ...d.event, ...(verifyToken !== null && { verifyToken }) }, attempts: d.attempts.map(presentAttempt) };
+}
+
+/** The absolute URL of `sendChannelMessage` for a channel (spec: `WebhookChannel.messagesUrl`). */
+export function channelMessagesUrl(publicBaseUrl: string, channelId: string): string {
+  return `${publicBaseUrl}/v1/channels/webhook/${encodeURIComponent(channelId)}/messages`;
 }
 
 export function presentHistoryRow(m: MessageRecord): Schemas['HistoryRow'] {

@@ -23,9 +23,12 @@ export type RouteMatch =
   | { kind: 'not-found' };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+const MAX_PARAM_LENGTH = 1024;
 
 export function buildRouter(spec: SpecDocument): { match(method: string, path: string): RouteMatch; operations: RouteOperation[] } {
-  const router = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true });
+  // find-my-way treats a parameter longer than 100 characters as no match (a 404): user ids go up
+  // to 128, and more when percent-encoded, so the validator, not the router, judges their length.
+  const router = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: MAX_PARAM_LENGTH });
   const operations: RouteOperation[] = [];
   const globalSecurity: Array<Record<string, unknown>> = spec.document.security ?? [];
   const schemes: Record<string, { type: string; in?: string; name?: string }> = spec.document.components?.securitySchemes ?? {};

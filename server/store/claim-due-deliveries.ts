@@ -8,7 +8,7 @@ export interface ClaimedDelivery
   attemptNumber: number;
   /** This attempt's number since the delivery was last (re)scheduled, 1-based: the retry schedule's index. */
   roundAttemptNumber: number;
-  channel: { url: string; verifyToken: string; secret: string; previousSecret: string | null; previousExpiresAt: number | null };
+  channel: { url: string; verifyToken: string | null; secret: string; previousSecret: string | null; previousExpiresAt: number | null };
 }
 
 /**

@@ -6,9 +6,11 @@ type Schemas = components['schemas'];
 export type BotMessageEventBody = Omit<Schemas['BotMessageEvent'], 'verifyToken'>;
 
 export interface ChannelRecord {
+  id: string;
   botId: string;
   url: string;
-  verifyToken: string;
+  /** `null`: none configured; webhook bodies then carry no `verifyToken` field. */
+  verifyToken: string | null;
   status: ChannelsTable['status'];
   disabledReason: string | null;
   disabledAt: number | null;
@@ -79,6 +81,7 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 
 export function toChannel(row: ChannelsTable): ChannelRecord {
   return {
+    id: row.id,
     botId: row.bot_id,
     url: row.url,
     verifyToken: row.verify_token,

@@ -14,9 +14,12 @@ export interface BotsTable {
 }
 
 export interface ChannelsTable {
+  /** Names the channel in its message URL; kept when the channel is configured again. */
+  id: string;
   bot_id: string;
   url: string;
-  verify_token: string;
+  /** In clear: every webhook body carries it. `null`: none configured (no field in the bodies). */
+  verify_token: string | null;
   status: Schemas['ChannelStatus'];
   disabled_reason: string | null;
   disabled_at: number | null;

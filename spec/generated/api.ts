@@ -54,6 +54,14 @@ export interface paths {
          *     challenge is echoed; otherwise nothing changes and the answer is a `422` problem saying what
          *     the URL answered.
          *
+         *     Receivers written for the platform implement only `POST` and cannot answer the handshake:
+         *     send `"handshake": false` to save the channel `active` without it (the URL rules below
+         *     still apply). The handshake needs a verify token; without the handshake, `verifyToken` is
+         *     optional, and webhook bodies then carry no `verifyToken` field at all.
+         *
+         *     The answer carries the channel's `id` and its `messagesUrl`, where integrations written
+         *     for the platform send user messages (`sendChannelMessage`).
+         *
          *     The URL must use `https`, and must not resolve to a private, loopback or link-local
          *     address, unless its host is allowed by the server's configuration (for local development).
          *
@@ -497,8 +505,10 @@ export interface components {
          */
         BotId: string;
         /**
-         * @description The user's id in your app. It names the conversation; use a stable, unguessable id.
+         * @description The user's id in your app, 1 to 128 characters. It names the conversation; use a stable,
+         *     unguessable id. Ids the platform's integrations use fit: a chat's 18-digit id, a UUID.
          * @example a7355930-fa92-11e7-8308-2f056e75d1ee
+         * @example 712345678901234567
          */
         SenderId: string;
         /** @description The user who wrote the message. */
@@ -612,20 +622,41 @@ export interface components {
             verifyToken: string;
             locale?: components["schemas"]["Locale"];
         };
+        /** @description `verifyToken` is required unless `handshake` is `false` (a `400` names `body.verifyToken` otherwise). */
         WebhookChannelInput: {
             /**
              * Format: uri
              * @description Where bot messages are POSTed. `https` unless the host is allowed for local development.
              */
             url: string;
-            /** @description Any string you choose; sent in the verification handshake and in every bot message's body. */
-            verifyToken: string;
+            /**
+             * @description Any string you choose; sent in the verification handshake and in every bot message's
+             *     body. Without one (only with `handshake: false`), bot message bodies carry no
+             *     `verifyToken` field.
+             */
+            verifyToken?: string;
+            /**
+             * @description `true` (the default when absent) runs the verification handshake before saving.
+             *     `false` saves the channel `active` without it, for receivers
+             *     that implement only `POST` (as those written for the platform do). The URL rules
+             *     still apply.
+             */
+            handshake?: boolean;
         };
         WebhookChannel: {
+            id: components["schemas"]["ChannelId"];
             botId: components["schemas"]["BotId"];
             /** Format: uri */
             url: string;
-            verifyToken: string;
+            /**
+             * Format: uri
+             * @description Where to send user messages in the platform's form (`sendChannelMessage`):
+             *     `{public base URL}/v1/channels/webhook/{id}/messages`. The base URL is the server's
+             *     configured public address (`PUBLIC_BASE_URL`), or its own address by default.
+             */
+            messagesUrl: string;
+            /** @description Absent when the channel was configured without one. */
+            verifyToken?: string;
             status: components["schemas"]["ChannelStatus"];
             /** @description Why the channel is `disabled`. */
             disabledReason?: string;
@@ -638,6 +669,11 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /**
+         * @description A webhook channel's id. It stays the same when the channel is configured again, until the channel is removed.
+         * @example chn_01JD8X2A5B7C9D1E3F5G7H9J1K
+         */
+        ChannelId: string;
         /**
          * @description `active`: bot messages are delivered. `unverified`: saved but never verified (not produced
          *     by `PUT`, which saves only verified channels; kept for imported configurations).
@@ -759,8 +795,12 @@ export interface components {
              * @description When the bot message was created.
              */
             timestamp: string;
-            /** @description The channel's verify token, for receivers that check it instead of the signature. */
-            verifyToken: string;
+            /**
+             * @description The channel's verify token, for receivers that check it instead of the signature.
+             *     Absent (not empty, not `null`) when the channel has none: receivers written for the
+             *     platform refuse any token when they expect none.
+             */
+            verifyToken?: string;
             message: components["schemas"]["BotMessage"];
         };
         /** @description A Messenger-compatible message, with a `type` discriminator. */

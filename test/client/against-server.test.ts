@@ -69,7 +69,7 @@ describe('the typed client against the server', () => {
     const { data, error } = await client.sendText('no-such-bot', SENDER, 'hi');
     expect(data).toBeUndefined();
     expect(error).toMatchObject({ status: 404, title: 'Not Found' });
-    const invalid = await client.sendText('demo', 'short', 'hi');
+    const invalid = await client.sendText('demo', 'x'.repeat(129), 'hi');
     expect(invalid.error?.errors?.[0]?.location).toBe('body.sender.id');
   });
 

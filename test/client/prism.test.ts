@@ -87,7 +87,7 @@ describe('the client against the Prism mock', () => {
   });
 
   it('answers the problem of a 400 as error for a body the spec refuses', async () => {
-    const result = await client.sendText('demo', 'too-short', 'hi');
+    const result = await client.sendText('demo', 'x'.repeat(129), 'hi');
     assertResponseMatchesSpec('sendMessage', wire(result));
     expect(result.error?.status).toBe(400);
     expect(result.error?.errors?.[0]?.location).toBe('body.sender.id');

@@ -40,8 +40,10 @@ describe('the client types', () => {
       client.sendMessage('demo', { sender: { id: SENDER }, message: { type: 'text' } });
       // @ts-expect-error the sender is required
       client.sendMessage('demo', { message: { type: 'intro' } });
-      // @ts-expect-error verifyToken is required to configure a webhook
-      client.configureWebhook('demo', { url: 'https://bots.example.com/webhook' });
+      // @ts-expect-error the URL is required to configure a webhook
+      client.configureWebhook('demo', { verifyToken: '8wMsLZkdDPT64nqh' });
+      // @ts-expect-error handshake is a boolean
+      client.configureWebhook('demo', { url: 'https://bots.example.com/webhook', handshake: 'no' });
       // @ts-expect-error not a delivery status
       client.deliveries('demo', { status: 'lost' });
     });

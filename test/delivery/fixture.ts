@@ -24,6 +24,7 @@ import { waitFor } from '../support/wait-for.js';
 
 export const BOT_ID = 'demo';
 export const VERIFY_TOKEN = '8wMsLZkdDPT64nqh';
+export const CHANNEL_ID = 'chn_01JD8X2A5B7C9D1E3F5G7H9J1K';
 export const SECRET = `whsec_${Buffer.alloc(24, 1).toString('base64')}`;
 
 export interface FakeClock {
@@ -72,7 +73,7 @@ export async function startDeliveryFixture(
   const { db } = database;
   const clock = fakeClock();
   await saveBot(db, { id: BOT_ID, tokenHash: 'unused', now: clock.now() });
-  await saveChannel(db, { botId: BOT_ID, url, verifyToken: VERIFY_TOKEN, newSecret: SECRET, now: clock.now() });
+  await saveChannel(db, { botId: BOT_ID, url, verifyToken: VERIFY_TOKEN, newId: CHANNEL_ID, newSecret: SECRET, now: clock.now() });
 
   const dispatcher = createWebhookDispatcher(new UrlGuard({ allowedHosts: ['127.0.0.1'] }));
   const registry = new Registry();

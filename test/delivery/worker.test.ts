@@ -8,7 +8,7 @@ import { claimDueDeliveries, rotateSecret, saveChannel } from '../../server/stor
 import { assertBotMessageEvent } from '../support/contract.js';
 import { waitFor } from '../support/wait-for.js';
 import { startWebhookReceiver, type ReceivedWebhook, type ScriptedAnswer, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { BOT_ID, SECRET, senderId, startDeliveryFixture, VERIFY_TOKEN, type DeliveryFixture } from './fixture.js';
+import { BOT_ID, CHANNEL_ID, SECRET, senderId, startDeliveryFixture, VERIFY_TOKEN, type DeliveryFixture } from './fixture.js';
 
 let receiver: WebhookReceiver;
 let fx: DeliveryFixture;
@@ -52,7 +52,7 @@ describe('a bot message on the wire', () => {
   it('takes verifyToken from the channel at send time, not from when the message was queued', async () => {
     await setUp(undefined, { startWorker: false });
     await fx.queue(senderId(1), ['Hi']);
-    await saveChannel(fx.database.db, { botId: BOT_ID, url: receiver.url, verifyToken: 'a-newer-verify-token', newSecret: 'unused', now: fx.clock.now() });
+    await saveChannel(fx.database.db, { botId: BOT_ID, url: receiver.url, verifyToken: 'a-newer-verify-token', newId: CHANNEL_ID, newSecret: 'unused', now: fx.clock.now() });
     fx.worker.start();
     const [webhook] = await receiver.waitForCount(1);
     expect(webhook.body.verifyToken).toBe('a-newer-verify-token');
@@ -203,7 +203,7 @@ describe('410 Gone', () => {
     expect(await claimDueDeliveries(fx.database.db, { now: fx.clock.now() + 86_400_000, leaseMs: 1, limit: 10 })).toEqual([]);
     expect(await fx.registry.getSingleMetricAsString('webhook_channel_deliveries_total')).toMatch(/outcome="disabled"\} 1/);
 
-    await saveChannel(fx.database.db, { botId: BOT_ID, url: receiver.url, verifyToken: VERIFY_TOKEN, newSecret: 'unused', now: fx.clock.now() });
+    await saveChannel(fx.database.db, { botId: BOT_ID, url: receiver.url, verifyToken: VERIFY_TOKEN, newId: CHANNEL_ID, newSecret: 'unused', now: fx.clock.now() });
     fx.worker.wake();
     await fx.waitForDelivery(second.deliveryId, (d) => d.status === 'succeeded', 'to succeed');
     expect(receiver.received.map((w) => [w.headers['webhook-id'], w.body.messageCounter])).toEqual([

@@ -163,7 +163,7 @@ describe('the webhook mock given wrong options', () => {
     ['an unknown type', ['--url', 'http://127.0.0.1:9/x', '--type', 'hologram']],
     ['a fail rate above 1', ['--url', 'http://127.0.0.1:9/x', '--fail-rate', '2']],
     ['an unknown defect', ['--url', 'http://127.0.0.1:9/x', '--fail-with', 'gremlins']],
-    ['a sender the spec refuses', ['--url', 'http://127.0.0.1:9/x', '--sender', 'short']],
+    ['a sender the spec refuses', ['--url', 'http://127.0.0.1:9/x', '--sender', 'not a valid id']],
     ['a malformed secret', ['--url', 'http://127.0.0.1:9/x', '--secret', 'whsec_nope']],
     ['an unknown option', ['--url', 'http://127.0.0.1:9/x', '--colour', 'red']],
   ])('exits 2 for %s, before sending anything', async (_name, args) => {

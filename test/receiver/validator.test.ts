@@ -18,8 +18,10 @@ const invalid: [string, unknown][] = [
   ['a non-object body', 'hello'],
   ['null', null],
   ['an empty object', {}],
-  ['a body without verifyToken', (({ verifyToken: _, ...rest }) => rest)(text)],
-  ['a senderId shorter than 20 characters', { ...text, senderId: 'short', recipient: { id: 'short' } }],
+  ['a body without messageCounter', (({ messageCounter: _, ...rest }) => rest)(text)],
+  ['an empty senderId', { ...text, senderId: '', recipient: { id: '' } }],
+  ['a senderId of 129 characters', { ...text, senderId: 'x'.repeat(129), recipient: { id: 'x'.repeat(129) } }],
+  ['a verifyToken of null (absent, never null, when the channel has none)', { ...text, verifyToken: null }],
   ['a messageCounter of 0', { ...text, messageCounter: 0 }],
   ['a fractional messageCounter', { ...text, messageCounter: 1.5 }],
   ['a timestamp that is not a date-time', { ...text, timestamp: 'yesterday' }],
@@ -38,6 +40,9 @@ const valid: [string, unknown][] = [
   ...examples.map(([name, e]) => [`the spec's ${name} example`, e] as [string, unknown]),
   ['a text of 2000 astral characters (counted as code points)', { ...text, message: { type: 'text', text: '😀'.repeat(2000) } }],
   ['extra top-level properties (the event is open to additions)', { ...text, conversationId: 'cnv_1' }],
+  ['a body without verifyToken (a channel configured without one)', (({ verifyToken: _, ...rest }) => rest)(text)],
+  ["an 18-digit senderId (a chat's id, as the platform's sample bridge sends)", { ...text, senderId: '712345678901234567', recipient: { id: '712345678901234567' } }],
+  ['a one-character senderId', { ...text, senderId: 'x', recipient: { id: 'x' } }],
 ];
 
 describe('the generated BotMessageEvent validator', () => {
@@ -60,9 +65,9 @@ describe('the generated BotMessageEvent validator', () => {
   });
 
   it('names failing fields the way the API names them', () => {
-    expect(botMessageEventErrors((({ verifyToken: _, ...rest }) => rest)(text))).toContainEqual({
-      location: 'body.verifyToken',
-      message: "must have required property 'verifyToken'",
+    expect(botMessageEventErrors((({ messageCounter: _, ...rest }) => rest)(text))).toContainEqual({
+      location: 'body.messageCounter',
+      message: "must have required property 'messageCounter'",
     });
     const [first] = botMessageEventErrors(JSON.parse(JSON.stringify(buttons).replace('"English"', '"A title far longer than twenty"')));
     expect(first).toEqual({ location: 'body.message.attachment.payload.buttons.0.title', message: 'must NOT have more than 20 characters' });

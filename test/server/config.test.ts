@@ -44,11 +44,18 @@ describe('loadConfig', () => {
     expect(loadConfig({}).database).toEqual({ poolSize: 10, statementTimeoutMs: 30_000, connectTimeoutMs: 5000 });
   });
 
+  it('reads the public base URL without its trailing slash, and leaves it undefined by default', () => {
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://chat.example.com/bots/' }).publicBaseUrl).toBe('https://chat.example.com/bots');
+    expect(loadConfig({}).publicBaseUrl).toBeUndefined();
+  });
+
   it.each([
     ['a port out of range', { PORT: '70000' }, /PORT: '70000' must be a whole number from 0 to 65535/],
     ['a duration that is not one', { WEBHOOK_TIMEOUT: 'soon' }, /WEBHOOK_TIMEOUT: 'soon' is not a duration/],
     ['a bad retry step', { WEBHOOK_RETRY_SCHEDULE: '0,5x' }, /WEBHOOK_RETRY_SCHEDULE: '5x' is not a duration/],
     ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL: 'loud' must be one of/],
+    ['a public base URL that is not http(s)', { PUBLIC_BASE_URL: 'ftp://chat.example.com' }, /PUBLIC_BASE_URL: 'ftp:\/\/chat.example.com' must be an http\(s\) URL/],
+    ['a public base URL with a query', { PUBLIC_BASE_URL: 'https://chat.example.com/?a=1' }, /PUBLIC_BASE_URL: .* without query/],
     ['a short demo token', { DEMO_BOT_TOKEN: 'short' }, /DEMO_BOT_TOKEN: must be at least 16 characters/],
     ['a database this server does not speak, without echoing its password', { DATABASE_URL: 'mysql://app:s3cret@db/app' }, /DATABASE_URL: must be sqlite:PATH or postgres:\/\/.* \(got mysql:\/\/…@db\/app\)$/],
     ['a pool of no connections', { DATABASE_POOL_SIZE: '0' }, /DATABASE_POOL_SIZE: '0' must be a whole number from 1 to 1000/],

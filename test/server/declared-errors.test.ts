@@ -113,7 +113,7 @@ const GENERIC: Record<string, { what: string; applies?: (op: Operation) => boole
         : op.path.includes('{deliveryId}')
           ? await call(op, { params: { ...existing, deliveryId: 'not-a-delivery-id' } })
           : op.path.includes('{senderId}')
-            ? await call(op, { params: { ...existing, senderId: 'short' } })
+            ? await call(op, { params: { ...existing, senderId: 'x'.repeat(129) } })
             : await call(op, { query: { [op.queryParams.find((q) => q === 'limit' || q === 'status')!]: 0 } });
       expect(res.status).toBe(400);
       expect((res.body as any).errors[0].location).toMatch(/^(body|path|query)/);

@@ -75,10 +75,13 @@ describe('sendMessage', () => {
     expect(res.body).toMatchObject({ senderId: SENDER, sequence: expect.any(Number) });
   });
 
-  it('refuses a sender id that is too short, naming the field', async () => {
-    const res = await server.call('sendMessage', { body: text('hi', 'short') });
+  it.each([
+    ['empty', '', 'must NOT have fewer than 1 characters'],
+    ['129 characters long', 'x'.repeat(129), 'must NOT have more than 128 characters'],
+  ])('refuses a sender id that is %s, naming the field', async (_name, id, message) => {
+    const res = await server.call('sendMessage', { body: text('hi', id) });
     expect(res.status).toBe(400);
-    expect((res.body as any).errors).toContainEqual({ location: 'body.sender.id', message: 'must NOT have fewer than 20 characters' });
+    expect((res.body as any).errors).toContainEqual({ location: 'body.sender.id', message });
   });
 
   it('names the message type when it is not one the spec knows', async () => {

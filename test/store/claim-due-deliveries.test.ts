@@ -21,7 +21,7 @@ let seq = 0;
 
 beforeEach(async () => {
   database = await openDatabase('sqlite::memory:');
-  await saveChannel(database.db, { botId: 'demo', url: 'https://bots.example.com/hook', verifyToken: 'token-token', newSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', now: T0 });
+  await saveChannel(database.db, { botId: 'demo', url: 'https://bots.example.com/hook', verifyToken: 'token-token', newId: 'chn_01JD8X2A5B7C9D1E3F5G7H9J1K', newSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', now: T0 });
 });
 afterEach(async () => database.close());
 
@@ -106,7 +106,7 @@ describe('claimDueDeliveries', () => {
     await disableChannel(database.db, 'demo', 'The webhook answered 410 Gone.', T0);
     expect(await claim()).toEqual([]);
     expect(await nextDueAt(database.db)).toBeNull();
-    await saveChannel(database.db, { botId: 'demo', url: 'https://bots.example.com/hook', verifyToken: 'token-token', newSecret: 'unused', now: T0 });
+    await saveChannel(database.db, { botId: 'demo', url: 'https://bots.example.com/hook', verifyToken: 'token-token', newId: 'chn_01JD8X2A5B7C9D1E3F5G7H9J1K', newSecret: 'unused', now: T0 });
     expect(await claim()).toHaveLength(1);
   });
 

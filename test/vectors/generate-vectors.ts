@@ -214,14 +214,20 @@ const notJson = 'senderId=a7355930-fa92-11e7-8308-2f056e75d1ee&text=hi';
 add({ name: 'signed-body-not-json', description: 'Correctly signed, but not JSON.', headers: headers(ID, NOW, sign(CURRENT_SECRET, ID, NOW, notJson)), body: notJson, expected: refused('invalid_json') });
 const unknownType = JSON.stringify({ ...textEvent, message: { type: 'video', url: 'https://cdn.example.com/a.mp4' } });
 add({ name: 'signed-body-unknown-message-type', description: 'Correctly signed JSON whose message type the spec does not define.', headers: headers(ID, NOW, sign(CURRENT_SECRET, ID, NOW, unknownType)), body: unknownType, expected: refused('invalid_body') });
-const { verifyToken: _token, ...withoutToken } = textEvent;
-const noToken = JSON.stringify(withoutToken);
-add({ name: 'signed-body-missing-field', description: 'Correctly signed JSON without the required verifyToken.', headers: headers(ID, NOW, sign(CURRENT_SECRET, ID, NOW, noToken)), body: noToken, expected: refused('invalid_body') });
+const { messageCounter: _counter, ...withoutCounter } = textEvent;
+const noCounter = JSON.stringify(withoutCounter);
+add({ name: 'signed-body-missing-field', description: 'Correctly signed JSON without the required messageCounter.', headers: headers(ID, NOW, sign(CURRENT_SECRET, ID, NOW, noCounter)), body: noCounter, expected: refused('invalid_body') });
 const badButtons = JSON.stringify(examples.find((e) => e.message.type === 'buttons')).replace('"title":"English"', '"title":"A title far longer than twenty characters"');
 add({ name: 'signed-body-button-title-too-long', description: 'A nested constraint of the spec (ButtonTitle maxLength 20).', headers: headers(ID, NOW, sign(CURRENT_SECRET, ID, NOW, badButtons)), body: badButtons, expected: refused('invalid_body') });
 
 add({ name: 'verify-token-matches', description: "The receiver also checks the body's verifyToken, the platform's old way, and it matches.", verifyToken: VERIFY_TOKEN, headers: valid, body: TEXT_BODY, expected: ok });
 add({ name: 'verify-token-mismatch', description: "The body's verifyToken is not the receiver's.", verifyToken: 'a-different-token', headers: valid, body: TEXT_BODY, expected: refused('verify_token_mismatch') });
+// A channel configured without a verify token sends bodies without the field (not "" nor null).
+const { verifyToken: _token, ...withoutToken } = textEvent;
+const noToken = JSON.stringify(withoutToken);
+const noTokenHeaders = headers(ID, NOW, sign(CURRENT_SECRET, ID, NOW, noToken));
+add({ name: 'no-verify-token-expected-none', description: 'A channel without a verify token: the body has no verifyToken field, and a receiver that expects none accepts it.', headers: noTokenHeaders, body: noToken, expected: ok });
+add({ name: 'no-verify-token-but-one-expected', description: 'The body has no verifyToken but the receiver expects one.', verifyToken: VERIFY_TOKEN, headers: noTokenHeaders, body: noToken, expected: refused('verify_token_mismatch') });
 
 add({ name: 'secret-not-base64', description: 'A receiver misconfigured with a secret that is not whsec_ and base64.', secrets: ['whsec_not base64!'], headers: valid, body: TEXT_BODY, expected: refused('invalid_secret') });
 add({ name: 'secret-too-short', description: 'Standard Webhooks secrets have 24 to 64 bytes; this one has 5.', secrets: [`whsec_${Buffer.from('short').toString('base64')}`], headers: valid, body: TEXT_BODY, expected: refused('invalid_secret') });

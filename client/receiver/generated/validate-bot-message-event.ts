@@ -23,8 +23,8 @@ const ajvRuntime_ucs2length = function ucs2length(str) {
 export const validate = validate20;
 export default validate20;
 const schema31 = {"$ref":"openapi#/components/schemas/BotMessageEvent"};
-const schema33 = {"type":"object","description":"The body of every `botMessage` webhook.","required":["senderId","recipient","botId","messageId","inReplyTo","messageCounter","timestamp","verifyToken","message"],"properties":{"senderId":{"$ref":"#/components/schemas/SenderId"},"recipient":{"type":"object","description":"The same user id, for receivers written against the Messenger form.","required":["id"],"properties":{"id":{"$ref":"#/components/schemas/SenderId"}}},"botId":{"$ref":"#/components/schemas/BotId"},"messageId":{"type":"string","description":"The bot message's id."},"inReplyTo":{"type":"string","description":"The id of the user message this answers."},"messageCounter":{"type":"integer","minimum":1,"description":"1 for the conversation's first bot message, then +1 with no gaps."},"timestamp":{"type":"string","format":"date-time","description":"When the bot message was created."},"verifyToken":{"type":"string","description":"The channel's verify token, for receivers that check it instead of the signature."},"message":{"$ref":"#/components/schemas/BotMessage"}}};
-const schema34 = {"type":"string","description":"The user's id in your app. It names the conversation; use a stable, unguessable id.","minLength":20,"maxLength":128,"pattern":"^[A-Za-z0-9._~:@-]+$","examples":["a7355930-fa92-11e7-8308-2f056e75d1ee"]};
+const schema33 = {"type":"object","description":"The body of every `botMessage` webhook.","required":["senderId","recipient","botId","messageId","inReplyTo","messageCounter","timestamp","message"],"properties":{"senderId":{"$ref":"#/components/schemas/SenderId"},"recipient":{"type":"object","description":"The same user id, for receivers written against the Messenger form.","required":["id"],"properties":{"id":{"$ref":"#/components/schemas/SenderId"}}},"botId":{"$ref":"#/components/schemas/BotId"},"messageId":{"type":"string","description":"The bot message's id."},"inReplyTo":{"type":"string","description":"The id of the user message this answers."},"messageCounter":{"type":"integer","minimum":1,"description":"1 for the conversation's first bot message, then +1 with no gaps."},"timestamp":{"type":"string","format":"date-time","description":"When the bot message was created."},"verifyToken":{"type":"string","description":"The channel's verify token, for receivers that check it instead of the signature.\nAbsent (not empty, not `null`) when the channel has none: receivers written for the\nplatform refuse any token when they expect none.\n"},"message":{"$ref":"#/components/schemas/BotMessage"}}};
+const schema34 = {"type":"string","description":"The user's id in your app, 1 to 128 characters. It names the conversation; use a stable,\nunguessable id. Ids the platform's integrations use fit: a chat's 18-digit id, a UUID.\n","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9._~:@-]+$","examples":["a7355930-fa92-11e7-8308-2f056e75d1ee","712345678901234567"]};
 const schema36 = {"type":"string","description":"A bot's id.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$","examples":["demo"]};
 const func1 = ajvRuntime_ucs2length;
 const pattern4 = new RegExp("^[A-Za-z0-9._~:@-]+$", "u");
@@ -2455,7 +2455,7 @@ evaluated0.items = undefined;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((((((data.senderId === undefined) && (missing0 = "senderId")) || ((data.recipient === undefined) && (missing0 = "recipient"))) || ((data.botId === undefined) && (missing0 = "botId"))) || ((data.messageId === undefined) && (missing0 = "messageId"))) || ((data.inReplyTo === undefined) && (missing0 = "inReplyTo"))) || ((data.messageCounter === undefined) && (missing0 = "messageCounter"))) || ((data.timestamp === undefined) && (missing0 = "timestamp"))) || ((data.verifyToken === undefined) && (missing0 = "verifyToken"))) || ((data.message === undefined) && (missing0 = "message"))){
+if(((((((((data.senderId === undefined) && (missing0 = "senderId")) || ((data.recipient === undefined) && (missing0 = "recipient"))) || ((data.botId === undefined) && (missing0 = "botId"))) || ((data.messageId === undefined) && (missing0 = "messageId"))) || ((data.inReplyTo === undefined) && (missing0 = "inReplyTo"))) || ((data.messageCounter === undefined) && (missing0 = "messageCounter"))) || ((data.timestamp === undefined) && (missing0 = "timestamp"))) || ((data.message === undefined) && (missing0 = "message"))){
 validate22.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
@@ -2471,8 +2471,8 @@ validate22.errors = [{instancePath:instancePath+"/senderId",schemaPath:"#/compon
 return false;
 }
 else {
-if(func1(data0) < 20){
-validate22.errors = [{instancePath:instancePath+"/senderId",schemaPath:"#/components/schemas/SenderId/minLength",keyword:"minLength",params:{limit: 20},message:"must NOT have fewer than 20 characters"}];
+if(func1(data0) < 1){
+validate22.errors = [{instancePath:instancePath+"/senderId",schemaPath:"#/components/schemas/SenderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 else {
@@ -2515,8 +2515,8 @@ validate22.errors = [{instancePath:instancePath+"/recipient/id",schemaPath:"#/co
 return false;
 }
 else {
-if(func1(data2) < 20){
-validate22.errors = [{instancePath:instancePath+"/recipient/id",schemaPath:"#/components/schemas/SenderId/minLength",keyword:"minLength",params:{limit: 20},message:"must NOT have fewer than 20 characters"}];
+if(func1(data2) < 1){
+validate22.errors = [{instancePath:instancePath+"/recipient/id",schemaPath:"#/components/schemas/SenderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 else {

@@ -9,10 +9,10 @@ type ChannelOperation = 'getWebhookChannel' | 'putWebhookChannel' | 'deleteWebho
 export function channelHandlers(ctx: ChannelContext): HandlerGroup<ChannelOperation> {
   return {
     async getWebhookChannel({ params }) {
-      return { status: 200, body: presentChannel(await getChannel(ctx, params.botId)) };
+      return { status: 200, body: presentChannel(await getChannel(ctx, params.botId), ctx.publicBaseUrl()) };
     },
     async putWebhookChannel({ params, body }) {
-      return { status: 200, body: presentChannel(await configureChannel(ctx, params.botId, body)) };
+      return { status: 200, body: presentChannel(await configureChannel(ctx, params.botId, body), ctx.publicBaseUrl()) };
     },
     async deleteWebhookChannel({ params }) {
       await removeChannel(ctx, params.botId);
