@@ -71,6 +71,12 @@ export class Problem extends Error {
   static tooManyRequests(detail: string, retryAfterSeconds: number): Problem {
     return new Problem(429, 'too-many-requests', 'Too Many Requests', detail, undefined, { 'retry-after': String(retryAfterSeconds) });
   }
+  /** The database is unreachable or busy past its timeouts (server/store/store-errors.ts); nothing was written. */
+  static storeUnavailable(retryAfterSeconds: number): Problem {
+    return new Problem(503, 'store-unavailable', 'Service Unavailable',
+      'The database is unavailable; nothing was stored. Try again after Retry-After seconds.', undefined,
+      { 'retry-after': String(retryAfterSeconds) });
+  }
   /** The send would grow the conversation's session past its limits (server/channel/session-limit.ts). */
   static sessionTooLarge(errors: FieldError[]): Problem {
     return new Problem(422, 'session-too-large', 'Session too large', "The conversation's session would grow past its limit; send fewer or smaller variables.", errors);

@@ -24,7 +24,7 @@ import { createRequestValidator } from './http/request-validator.js';
 import { buildRouter } from './http/router.js';
 import { loadSpecDocument } from './spec-document.js';
 import { createIdGenerator, type IdGenerator } from './ids.js';
-import { openDatabase, ping, type Database } from './store/index.js';
+import { listenForDeliveries, openDatabase, ping, type Database } from './store/index.js';
 
 export interface StartServerOptions {
   config: Config;
@@ -114,6 +114,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   if (options.startDelivery !== false) delivery.start();
+  // Other instances on the same PostgreSQL database queue work too: hear about it at once.
+  const wakeups = await listenForDeliveries(database, {
+    onWake: () => delivery.wake(),
+    onError: (error) => logger.warn({ err: error }, 'delivery notifications lost; reconnecting (polling meanwhile)'),
+  });
   const idempotencyKeyPurge = startIdempotencyKeyPurge({ db: database.db, clock, logger });
   const server = createServer(app.callback());
   // Bounded so a slow client cannot hold a connection open for ever.
@@ -141,6 +146,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         server.closeIdleConnections();
         await delivery.stop(config.delivery.shutdownGraceMs);
         await idempotencyKeyPurge.stop();
+        await wakeups.close();
         server.closeAllConnections();
         await closed;
         await database.close();

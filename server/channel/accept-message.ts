@@ -10,7 +10,7 @@ import { runTurn } from '../bot/engine.js';
 import { Problem } from '../problem.js';
 import {
   appendMessages,
-  ConcurrentAppendError,
+  isWriteConflict,
   enqueueDeliveries,
   findChannel,
   findIdempotencyRecord,
@@ -118,8 +118,10 @@ export async function acceptMessage(
       ctx.wakeDelivery();
       return accepted;
     } catch (error) {
-      // Another instance appended to the same conversation first: run the turn again on its new state.
-      if (error instanceof ConcurrentAppendError && attempt < MAX_CONCURRENT_APPEND_RETRIES) continue;
+      // A concurrent request (on this instance or another) appended to the same conversation or
+      // took the same idempotency key first, or PostgreSQL chose this transaction as a deadlock
+      // victim: nothing of it was committed, so run the turn again on the new state.
+      if (isWriteConflict(error) && attempt < MAX_CONCURRENT_APPEND_RETRIES) continue;
       throw error;
     }
   }

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import { Problem } from '../problem.js';
-import type { Db } from '../store/index.js';
+import { isStoreUnavailable, type Db } from '../store/index.js';
 import { authenticate } from './auth.js';
 import { invokeHandler, isServedOperation, type OperationHandlers, type RenderedResponse, type ServedOperationId } from './handler.js';
 import { findTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
@@ -118,7 +118,15 @@ function render(ctx: Koa.Context, response: RenderedResponse): void {
   ctx.body = response.body;
 }
 
+/** How long a client waits before sending again to a store that was unavailable: a database restart takes seconds. */
+const STORE_RETRY_AFTER_SECONDS = 2;
+
 function renderError(ctx: Koa.Context, error: unknown, logger: Logger): void {
+  if (isStoreUnavailable(error)) {
+    // Not our bug and nothing was written: the client sends again, and the pool reconnects meanwhile.
+    logger.warn({ err: error, method: ctx.method, path: ctx.path }, 'store unavailable');
+    error = Problem.storeUnavailable(STORE_RETRY_AFTER_SECONDS);
+  }
   if (error instanceof Problem) {
     ctx.status = error.status;
     for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { WriteConflictError } from './store-errors.js';
 import type { ConversationRecord, MessageRecord } from './records.js';
 
 export interface NewMessage {
@@ -70,7 +71,7 @@ export async function appendMessages(
 }
 
 /** Another transaction appended to the same conversation first; the caller retries. */
-export class ConcurrentAppendError extends Error {
+export class ConcurrentAppendError extends WriteConflictError {
   constructor(conversationId: string) {
     super(`conversation ${conversationId} was appended to concurrently`);
   }

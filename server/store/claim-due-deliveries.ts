@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { engineOf } from './database.js';
 import type { Schema } from './schema.js';
 import { toDelivery, type DeliveryRecord } from './records.js';
 
@@ -50,6 +51,9 @@ export async function claimDueDeliveries(
       .orderBy('d.next_attempt_at')
       .orderBy('d.message_counter')
       .limit(limit)
+      // PostgreSQL, several instances claiming at once: each takes rows the others have not
+      // locked; a row another claim updated meanwhile is re-checked (its lease is then set).
+      .$if(engineOf(trx) === 'postgres', (q) => q.forUpdate('d').skipLocked())
       .execute();
     if (due.length === 0) return [];
     const ids = due.map((row) => row.id);

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
 import pg from 'pg';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { migrationProvider } from './migrations/index.js';
@@ -42,10 +42,18 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** A statement running longer is cancelled (and the request answered 503). Default 30 s. */
   statementTimeoutMs?: number;
-  /** Waiting longer for a connection (new or from the pool) fails the request with 503. Default 5 s. */
+  /**
+   * Waiting longer for a connection (new or from the pool), or on SQLite for the write lock another
+   * process holds, fails the request with 503. Default 5 s.
+   */
   connectTimeoutMs?: number;
   /** Told about connections lost while idle; the pool replaces them by itself. */
   onConnectionError?(error: Error): void;
+}
+
+/** The engine behind a connection or transaction: where an operation's two variants differ, it picks one. */
+export function engineOf(db: Db): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
 /** Credentials in a URL are never echoed into logs or terminals. */
@@ -73,10 +81,27 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  // Another process writing (a second instance, a backup, the token CLI) holds the lock for a
+  // moment: wait for it, up to the connect timeout, then answer 503 rather than fail.
+  sqlite.pragma(`busy_timeout = ${options.connectTimeoutMs ?? 5_000}`);
+  const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrate(db);
   return withWrites(db, { db, dialect: 'sqlite' });
+}
+
+/**
+ * Every transaction here writes, so it begins IMMEDIATE: it takes the write lock up front, where
+ * the busy timeout waits for it. A deferred BEGIN that reads, then writes while another process
+ * wrote meanwhile fails at once with SQLITE_BUSY whatever the timeout (the upgrade cannot wait
+ * without risking a deadlock), which answered 500 when two processes shared a file.
+ * @see https://www.sqlite.org/lang_transaction.html
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver() as SqliteDriver;
+    driver.beginTransaction = (connection: DatabaseConnection) => connection.executeQuery(CompiledQuery.raw('begin immediate')).then(() => undefined);
+    return driver;
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 256;

@@ -1,9 +1,15 @@
-import type { Db } from './database.js';
+import { sql } from 'kysely';
+import { engineOf, type Db } from './database.js';
+import { DELIVERIES_CHANNEL } from './delivery-wakeups.js';
 import type { DeliveryRecord } from './records.js';
 
 export type NewDelivery = Pick<DeliveryRecord, 'id' | 'botId' | 'conversationId' | 'senderId' | 'messageId' | 'webhookId' | 'messageCounter' | 'event'>;
 
-/** Queues deliveries, due now. Called in the transaction that stores their messages (the outbox). */
+/**
+ * Queues deliveries, due now. Called in the transaction that stores their messages (the outbox).
+ * On PostgreSQL it also notifies every instance listening (`listenForDeliveries`): PostgreSQL
+ * sends the notification at commit, and only if the transaction commits.
+ */
 export async function enqueueDeliveries(db: Db, deliveries: NewDelivery[], now: number): Promise<void> {
   if (deliveries.length === 0) return;
   await db
@@ -30,4 +36,5 @@ export async function enqueueDeliveries(db: Db, deliveries: NewDelivery[], now: 
       })),
     )
     .execute();
+  if (engineOf(db) === 'postgres') await sql`SELECT pg_notify(${DELIVERIES_CHANNEL}, '')`.execute(db);
 }

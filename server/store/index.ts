@@ -23,3 +23,5 @@ export { findDelivery } from './find-delivery.js';
 export { rescheduleDelivery } from './reschedule-delivery.js';
 export { findIdempotencyRecord, saveIdempotencyRecord, deleteExpiredIdempotencyKeys, type IdempotencyRecord } from './idempotency-keys.js';
 export { ping } from './ping.js';
+export { listenForDeliveries, type DeliveryWakeups } from './delivery-wakeups.js';
+export { isStoreUnavailable, isWriteConflict, WriteConflictError } from './store-errors.js';

@@ -1067,6 +1067,20 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description The database cannot take the message right now (unreachable, restarting, or busy past the
+         *     server's timeout). Nothing was stored: send it again after `Retry-After` seconds (with the
+         *     same `Idempotency-Key`, if any).
+         */
+        StoreUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Too many requests for this bot; try again after `Retry-After` seconds. */
         TooManyRequests: {
             headers: {
@@ -1169,6 +1183,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["SessionTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getWebhookChannel: {
@@ -1532,6 +1547,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["SessionTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     legacyGetHistory: {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve, spec } from '../support/contract.js';
 import { SENDER, startTestServer, TEST_TOKEN, type CallOptions, type TestServer } from '../support/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { holdStoreLock } from '../support/test-store.js';
 
 const VERIFY_TOKEN = 'declared-errors-token';
 let server: TestServer;
@@ -185,6 +186,28 @@ describe('the statuses no generic rule covers', () => {
       cover(legacy, '422');
     } finally {
       await small.close();
+    }
+  });
+
+  it('sendMessage 503 and legacySendMessage 503 with Retry-After while another process holds the database', async () => {
+    const locked = await startTestServer({ DATABASE_CONNECT_TIMEOUT: '300ms', DATABASE_STATEMENT_TIMEOUT: '1s' });
+    try {
+      await locked.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
+      const lock = await holdStoreLock(locked.databaseUrl);
+      try {
+        for (const operationId of ['sendMessage', 'legacySendMessage']) {
+          const res = await locked.call(operationId, { body: VALID_BODIES[operationId], token: operationId === 'sendMessage' ? undefined : false });
+          expect(res.status).toBe(503);
+          expect(Number((res.headers as Headers).get('retry-after'))).toBeGreaterThan(0);
+          cover(operations.find((o) => o.operationId === operationId)!, '503');
+        }
+      } finally {
+        await lock.release();
+      }
+      // Nothing was stored, and the store serves again by itself.
+      expect((await locked.call('sendMessage', { body: VALID_BODIES.sendMessage })).status).toBe(202);
+    } finally {
+      await locked.close();
     }
   });
 

@@ -40,7 +40,8 @@ export const FAST_DELIVERY_ENV = {
 
 export async function startTestServer(env: Record<string, string> = {}, options: Partial<StartServerOptions> = {}): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'wc-server-'));
-  const database = await createTestDatabaseUrl(dir);
+  // A DATABASE_URL given shares another server's store (several instances on one database).
+  const database = env.DATABASE_URL ? { url: env.DATABASE_URL, drop: async () => undefined } : await createTestDatabaseUrl(dir);
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',

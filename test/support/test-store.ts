@@ -32,3 +32,33 @@ export async function createTestDatabaseUrl(dir: string, name = 'test'): Promise
   if (testStore() === 'postgres') return createTestDatabase(postgresAdminUrl());
   return { url: `sqlite:${join(dir, `${name}.db`)}`, drop: async () => undefined };
 }
+
+/**
+ * Takes the store's write lock from outside the server, as another process would (SQLite: a
+ * second connection's BEGIN IMMEDIATE; PostgreSQL: a transaction holding the conversations table
+ * EXCLUSIVE), until `release`. Writes of a server whose busy/statement timeout is short then fail.
+ */
+export async function holdStoreLock(databaseUrl: string): Promise<{ release(): Promise<void> }> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const { default: BetterSqlite3 } = await import('better-sqlite3');
+    const other = new BetterSqlite3(databaseUrl.slice('sqlite:'.length));
+    other.exec('BEGIN IMMEDIATE');
+    return {
+      async release() {
+        other.exec('ROLLBACK');
+        other.close();
+      },
+    };
+  }
+  const { default: pg } = await import('pg');
+  const other = new pg.Client({ connectionString: databaseUrl });
+  await other.connect();
+  await other.query('BEGIN');
+  await other.query('LOCK TABLE conversations IN EXCLUSIVE MODE');
+  return {
+    async release() {
+      await other.query('ROLLBACK');
+      await other.end();
+    },
+  };
+}
