@@ -81,6 +81,7 @@ export function renderReport(results: BenchResults): string {
       n(r.load.latency.p50, 1),
       n(r.load.latency.p99, 1),
       r.cpu === undefined ? '-' : `${formatNumber(r.cpu * 100)} %`,
+      r.loadCpu === undefined ? '-' : `${formatNumber(r.loadCpu * 100)} %`,
       n(r.peakRssMb),
       Object.entries(r.load.statuses)
         .filter(([status]) => status !== '202')
@@ -92,8 +93,8 @@ export function renderReport(results: BenchResults): string {
     const c = results.throughput.find((r) => r.target.startsWith('(c)'));
     add(
       `## Accepting under load`,
-      `${s.throughput.connections} connections, closed loop, ${formatNumber(s.throughput.durationMs / 1000)} s after a ${formatNumber(s.throughput.warmupMs / 1000, 1)} s warm-up; "hi" over ${s.throughput.conversations} conversations (the demo bot answers with 3 messages). Webhooks/s: arriving at the receiver over the same window. CPU: of one core, over the window.`,
-      table(['target', 'accepted/s', 'webhooks/s meanwhile', 'webhooks per accepted', 'p50 ms', 'p99 ms', 'CPU', 'peak RSS MB', 'other answers'], results.throughput.map(row)),
+      `${s.throughput.connections} connections, closed loop, ${formatNumber(s.throughput.durationMs / 1000)} s after a ${formatNumber(s.throughput.warmupMs / 1000, 1)} s warm-up; "hi" over ${s.throughput.conversations} conversations (the demo bot answers with 3 messages). Webhooks/s: arriving at the receiver over the same window. CPU: of one core, over the window (the load generator's too: near 100 % it may be the limit).`,
+      table(['target', 'accepted/s', 'webhooks/s meanwhile', 'webhooks per accepted', 'p50 ms', 'p99 ms', 'CPU', 'load generator CPU', 'peak RSS MB', 'other answers'], results.throughput.map(row)),
     );
     if (c) {
       add(

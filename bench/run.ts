@@ -11,8 +11,8 @@
  * target is a finding, reported in the table, not a failure).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { killAll, ROOT, stopChildrenOnSignals } from './children.js';
 import { renderReport, type BenchResults } from './report.js';
 import { measureColdStart } from './scenarios/cold-start.js';
@@ -58,6 +58,17 @@ async function withTarget<T>(start: () => Promise<Target>, use: (target: Target)
   }
 }
 
+/** Whether dist/ misses a change to the sources it is compiled from (`npm ci` builds it; editing does not). */
+function distIsStale(): boolean {
+  const built = statSync(join(ROOT, 'dist/server/main.js'), { throwIfNoEntry: false })?.mtimeMs;
+  if (built === undefined) return true;
+  const newer = (dir: string): boolean =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).some((entry) =>
+      entry.isDirectory() ? newer(join(dir, entry.name)) : entry.name.endsWith('.ts') && statSync(join(ROOT, dir, entry.name)).mtimeMs > built,
+    );
+  return ['server', 'spec/generated', 'client', 'mock'].some(newer);
+}
+
 async function main(): Promise<void> {
   stopChildrenOnSignals();
   const watchdog = setTimeout(() => {
@@ -68,8 +79,8 @@ async function main(): Promise<void> {
   }, settings.watchdogMs);
   watchdog.unref();
 
-  if (process.env.BENCH_NO_BUILD !== '1') {
-    log('building dist/ (tsc -p tsconfig.build.json)');
+  if (distIsStale()) {
+    log('building dist/ (tsc -p tsconfig.build.json): a source is newer than dist/server/main.js');
     execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   }
   const receiver = await startReceiver();

@@ -40,12 +40,12 @@ export function benchSettings(): BenchSettings {
     drain: {
       backlogs: quick ? [300, 3_000] : [3_000, 30_000],
       conversations: 200,
-      fillMaxMs: quick ? 30_000 : 120_000,
-      drainMaxMs: quick ? 20_000 : 90_000,
+      fillMaxMs: quick ? 30_000 : 60_000,
+      drainMaxMs: quick ? 20_000 : 60_000,
       bareConnections: 32,
     },
     isolation: { conversations: 32, maxWaitMs: 30_000 },
     memory: { durationMs: memorySeconds * 1000, connections: 16, conversations: 200, sampleEveryMs: Math.min(10_000, memorySeconds * 100) },
-    watchdogMs: (quick ? 6 * 60 : 9 * 60) * 1000 + memorySeconds * 1000,
+    watchdogMs: (quick ? 15 * 60 : 9.5 * 60) * 1000 + memorySeconds * 1000,
   };
 }

@@ -108,7 +108,9 @@ export async function startServer(): Promise<ServerStart> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const spawnedAt = epochMs();
-  const child = startNode(['dist/server/main.js'], {
+  // BENCH_CPU_PROF=dir: each server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = startNode([...profile, 'dist/server/main.js'], {
     cpus: TARGET_CPU,
     captureStdout: true,
     env: {
@@ -123,11 +125,11 @@ export async function startServer(): Promise<ServerStart> {
     },
   });
   const close = async () => {
-    await child.stop();
+    await child.stop(profile.length > 0 ? 30_000 : 3_000);
     tmp.remove();
   };
   try {
-    await waitUntil(async () => (await get(`${origin}/healthz`)) === 200, 30_000, 'the server answered /healthz', child);
+    await waitUntil(async () => (await get(`${origin}/healthz`)) === 200, 60_000, 'the server answered /healthz', child);
     const coldStartMs = epochMs() - spawnedAt;
     // The banner (printed after listening) shows the token issued for the second bot.
     let other: string | undefined;
@@ -192,6 +194,7 @@ export function hangingUrl(receiver: Receiver): string {
 }
 
 export interface LoadGenerator {
+  pid: number;
   run(plan: Omit<LoadPlan, 'path' | 'headers'> & { botId?: string; token?: string }): Promise<LoadResult>;
   close(): Promise<void>;
 }
@@ -199,6 +202,7 @@ export interface LoadGenerator {
 export async function startLoadGenerator(): Promise<LoadGenerator> {
   const { child } = await startBenchChild('load-generator', { cpus: HELPER_CPUS });
   return {
+    pid: child.pid,
     run: ({ botId = 'demo', token = TOKEN, ...plan }) =>
       child.request<LoadResult>(
         'run',

@@ -28,7 +28,7 @@ async function sendAll(plan: SendPlan): Promise<{ sent: number; failed: number; 
     else byConversation.set(senderId, [body]);
   }
   const url = new URL(plan.url);
-  const pool = new Pool(url.origin, { connections: plan.connections, pipelining: 1 });
+  const pool = new Pool(url.origin, { connections: plan.connections, pipelining: 1, headersTimeout: 10_000, bodyTimeout: 10_000 });
   const started = epochMs();
   const deadline = started + plan.maxMs;
   let sent = 0;

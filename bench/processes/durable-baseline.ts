@@ -18,6 +18,8 @@ import { Pool } from 'undici';
 import { serveRequests } from '../ipc.js';
 
 const RETRY_MS = 100;
+/** A delivery failing this many times in a row is dropped (and counted), so no retry loop is endless. */
+const MAX_ATTEMPTS = 50;
 /** Connections to the receiver: at most this many conversations have an attempt in flight. */
 const CONNECTIONS = 64;
 const BOT_ID = 'demo';
@@ -68,6 +70,7 @@ interface Accept {
 interface Outgoing {
   id: string;
   body: string;
+  failures?: number;
 }
 
 // ---- accept, by group commit
@@ -138,6 +141,7 @@ const pool = new Pool(webhookUrl.origin, { connections: CONNECTIONS, pipelining:
 const queues = new Map<string, Outgoing[]>();
 const inFlight = new Set<string>();
 let delivered: string[] = [];
+let dropped = 0;
 let markCommitQueued = false;
 
 function pump(senderId: string): void {
@@ -154,6 +158,10 @@ function pump(senderId: string): void {
     if (ok) {
       queue!.shift();
       markAsDelivered(next.id);
+      pump(senderId);
+    } else if ((next.failures = (next.failures ?? 0) + 1) >= MAX_ATTEMPTS) {
+      queue!.shift();
+      dropped++;
       pump(senderId);
     } else {
       setTimeout(() => pump(senderId), RETRY_MS);
@@ -234,4 +242,5 @@ serveRequests({
   ready: () => ({ port: (server.address() as AddressInfo).port, pid: process.pid }),
   /** Outbox rows not yet marked delivered (a check that the baseline delivered everything). */
   undelivered: () => (db.prepare('SELECT count(*) AS n FROM outbox WHERE delivered_at IS NULL').get() as { n: number }).n,
+  dropped: () => dropped,
 });

@@ -22,6 +22,8 @@ export interface ThroughputResult {
   webhooksPerSecond: number;
   /** Of one core (1 = a whole core); undefined without /proc. */
   cpu: number | undefined;
+  /** The load generator's CPU over the window: near 1 means it, not the target, may be the limit. */
+  loadCpu: number | undefined;
   peakRssMb: number | undefined;
 }
 
@@ -32,8 +34,10 @@ export async function measureThroughput(target: Target, receiver: Receiver, load
   await receiver.reset({ record: false });
   const before = await receiver.count();
   const cpu = cpuMeter(target.pid);
+  const loadCpu = cpuMeter(load.pid);
   const result = await load.run({ ...plan, durationMs: settings.durationMs });
   const cpuUsed = cpu.stop();
+  const loadCpuUsed = loadCpu.stop();
   const after = await receiver.count();
   const seconds = (result.endedAt - result.startedAt) / 1000;
   return {
@@ -42,6 +46,7 @@ export async function measureThroughput(target: Target, receiver: Receiver, load
     acceptedPerSecond: result.accepted / seconds,
     webhooksPerSecond: ((after.total - before.total) / (after.at - before.at)) * 1000,
     cpu: cpuUsed,
+    loadCpu: loadCpuUsed,
     peakRssMb: rssMb(target.pid)?.peak,
   };
 }
