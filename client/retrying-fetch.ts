@@ -6,6 +6,7 @@
  * request carrying an `Idempotency-Key` (the server answers a repeated key with the first result).
  * Retried on: a network error or timeout, `429`, and `5xx`.
  */
+import { parseRetryAfter } from '../contract/retry-after.js';
 import { WebhookChannelNetworkError } from './errors.js';
 
 export interface RetryPolicy {
@@ -54,18 +55,6 @@ export function isRetryableStatus(status: number): boolean {
 export function backoffDelay(retry: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
   return Math.round(exponential * (0.8 + 0.4 * policy.random()));
-}
-
-/**
- * `Retry-After` in milliseconds (RFC 9110 section 10.2.3: seconds, or an HTTP date), or
- * `undefined` when absent or unreadable.
- */
-export function retryAfterDelay(header: string | null, now: number): number | undefined {
-  if (header === null) return undefined;
-  const value = header.trim();
-  if (/^[0-9]+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -127,8 +116,10 @@ export function retryingFetch(fetch: Fetch, policy: RetryPolicy): (request: Requ
         continue;
       }
       if (attempt === attempts || !isRetryableStatus(response.status)) return response;
-      const retryAfter = retryAfterDelay(response.headers.get('retry-after'), policy.now());
-      if (retryAfter !== undefined && retryAfter > policy.maxRetryAfterMs) return response;
+      // One reading of Retry-After for the server and the client (contract/retry-after.ts); one
+      // that is not a Retry-After (`1.5`, `-1`, junk) is null, and the backoff applies, never 0.
+      const retryAfter = parseRetryAfter(response.headers.get('retry-after'), policy.now());
+      if (retryAfter !== null && retryAfter > policy.maxRetryAfterMs) return response;
       await response.body?.cancel();
       await policy.sleep(retryAfter ?? backoffDelay(attempt, policy), callerSignal);
     }

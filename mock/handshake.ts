@@ -3,6 +3,7 @@
  * `hub.mode=subscribe`, the verify token and a challenge the receiver must echo. A wrong token
  * must be refused.
  */
+import { newHandshakeChallenge } from '../contract/handshake-challenge.js';
 import { isAccepted, send } from './delivery.js';
 
 export interface HandshakeCheck {
@@ -21,7 +22,8 @@ function withQuery(url: string, query: Record<string, string>): string {
 
 /** Sends the handshake with the right token (the challenge must come back) and with a wrong one (it must be refused). */
 export async function checkHandshake(url: string, verifyToken: string, timeoutMs: number): Promise<HandshakeCheck[]> {
-  const challenge = String(crypto.getRandomValues(new Uint32Array(1))[0]);
+  // The same challenge the server sends (contract/handshake-challenge.ts).
+  const challenge = newHandshakeChallenge();
   const right = await send(withQuery(url, { 'hub.mode': 'subscribe', 'hub.verify_token': verifyToken, 'hub.challenge': challenge }), { method: 'GET' }, timeoutMs);
   const wrong = await send(
     withQuery(url, { 'hub.mode': 'subscribe', 'hub.verify_token': `${verifyToken}-wrong`, 'hub.challenge': challenge }),

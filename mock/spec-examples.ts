@@ -4,12 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { SPEC_FILE } from '../contract/spec-file.js';
 import type { BotMessageEvent } from '../client/receiver/index.js';
 
-/** Where the spec is, seen from mock/ (tsx) and from dist/mock/ (compiled). */
-const SPEC_CANDIDATES = [new URL('../spec/openapi.yaml', import.meta.url), new URL('../../spec/openapi.yaml', import.meta.url)];
 
 export interface WebhookExample {
   /** The example's key in the spec (`quickReplies`). */
@@ -18,12 +16,11 @@ export interface WebhookExample {
   event: BotMessageEvent;
 }
 
-/** The spec's path: `explicit` when given, else the first candidate that exists. */
+/** The spec's path: `explicit` when given, else the package's own (found by the contract core). */
 export function findSpec(explicit?: string): string {
   if (explicit) return explicit;
-  const found = SPEC_CANDIDATES.map((url) => fileURLToPath(url)).find((path) => existsSync(path));
-  if (!found) throw new Error(`spec/openapi.yaml not found (looked at ${SPEC_CANDIDATES.map((u) => fileURLToPath(u)).join(', ')}); pass --spec.`);
-  return found;
+  if (!existsSync(SPEC_FILE)) throw new Error(`spec/openapi.yaml not found (looked at ${SPEC_FILE}); pass --spec.`);
+  return SPEC_FILE;
 }
 
 /** Follows local `$ref`s (`#/components/examples/…`) until a node that is not a reference. */

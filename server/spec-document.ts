@@ -1,18 +1,9 @@
 /** The OpenAPI document, read once: routing, validation, `/openapi.yaml`, `/docs` and the bot engine's message schemas all come from it. */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { packageFile, SPEC_FILE } from '../contract/spec-file.js';
 import { parse } from 'yaml';
 
-// Both from server/ (tsx, tests) and from dist/server/ (compiled), the package root is found by its spec.
-function packageFile(relative: string): string {
-  for (const up of ['../', '../../']) {
-    const path = fileURLToPath(new URL(up + relative, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  return fileURLToPath(new URL('../' + relative, import.meta.url));
-}
-
-export const SPEC_FILE = packageFile('spec/openapi.yaml');
+export { SPEC_FILE };
 export const DOCS_FILE = packageFile('spec/docs/index.html');
 
 export interface SpecDocument {

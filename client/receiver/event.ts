@@ -4,6 +4,8 @@
  * the spec.
  */
 import type { components } from '../../spec/generated/api.js';
+import { locationOf } from '../../contract/json-pointer.js';
+import { schemaErrors, type SchemaErrorInput } from '../../contract/schema-errors.js';
 import type { BodyError } from './errors.js';
 import { validate as validateGenerated } from './generated/validate-bot-message-event.js';
 
@@ -16,18 +18,13 @@ export type BotMessageType = BotMessage['type'];
 /** The bot message of one type: `BotMessageOf<'carousel'>`. */
 export type BotMessageOf<T extends BotMessageType> = Extract<BotMessage, { type: T }>;
 
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  params: Record<string, unknown>;
-  message?: string;
-}
-type CompiledValidator = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
+type CompiledValidator = ((data: unknown) => boolean) & { errors?: SchemaErrorInput[] | null };
 const validateBody = validateGenerated as unknown as CompiledValidator;
 
 /**
- * The failing fields of `value` as a `BotMessageEvent`; empty when it is valid.
- * Locations read like the API's problems: `body.message.attachment.payload.buttons.0.title`.
+ * The failing fields of `value` as a `BotMessageEvent`; empty when it is valid. Locations read
+ * like the API's problems (`body.message.attachment.payload.buttons.0.title`), by the same rule
+ * (contract/schema-errors.ts): a message without a `type` is told that `type` is required.
  *
  * @example
  * const errors = botMessageEventErrors(JSON.parse(raw));
@@ -35,16 +32,7 @@ const validateBody = validateGenerated as unknown as CompiledValidator;
  */
 export function botMessageEventErrors(value: unknown): BodyError[] {
   if (validateBody(value)) return [];
-  const errors = (validateBody.errors ?? []).map((error) => {
-    const path = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-    if (error.keyword === 'required' && typeof error.params.missingProperty === 'string') path.push(error.params.missingProperty);
-    if (error.keyword === 'additionalProperties' && typeof error.params.additionalProperty === 'string') path.push(error.params.additionalProperty);
-    return { location: ['body', ...path].join('.'), message: error.message ?? error.keyword, depth: path.length };
-  });
-  // A failed oneOf reports every branch; the deepest errors are nearly always the telling ones.
-  const unique = new Map<string, (typeof errors)[number]>();
-  for (const error of errors.sort((a, b) => b.depth - a.depth)) unique.set(`${error.location} ${error.message}`, error);
-  return [...unique.values()].map(({ location, message }) => ({ location, message }));
+  return schemaErrors(validateBody.errors ?? [], value).map(({ pointer, message }) => ({ location: locationOf('body', pointer), message }));
 }
 
 /**

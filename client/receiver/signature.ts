@@ -7,7 +7,7 @@
  * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#webhook-headers-sending-metadata-to-consumers
  * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#verifying-signatures
  */
-import { decodeBase64, encodeBase64 } from './base64.js';
+import { decodeBase64, encodeBase64 } from '../../contract/base64.js';
 import { WebhookVerificationError } from './errors.js';
 import { headerValue, type HeadersLike } from './headers.js';
 import { importSecret, importSecrets } from './secret.js';

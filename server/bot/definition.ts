@@ -95,7 +95,7 @@ export function parseBotDefinition(id: string, yamlText: string, file: string): 
     throw new BotDefinitionError(file, problems.map((p) => locateProblem(p, data, document, lineCounter)));
   };
   const { shape } = validate();
-  if (!shape(data)) fail(ajvProblems(shape.errors));
+  if (!shape(data)) fail(ajvProblems(shape.errors, data));
   const raw = data as RawDefinition;
   const problems = definitionProblems(raw);
   if (problems.length > 0) fail(problems);

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { formatSigningSecret, MIN_SECRET_BYTES } from '../../contract/signing-secret.js';
 
 /**
- * A new Standard Webhooks secret: `whsec_` and the base64 of 24 random bytes (192 bits; the
- * specification asks for 24 to 64).
+ * A new Standard Webhooks secret: `whsec_` and the base64 of 24 random bytes (192 bits), the
+ * contract core's minimum, which the receiver kit accepts.
  * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#signature-scheme
  */
 export function generateSigningSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
+  return formatSigningSecret(randomBytes(MIN_SECRET_BYTES));
 }

@@ -3,8 +3,8 @@
  * hub.verify_token=…&hub.challenge=…` must be answered `200` with the challenge as the body
  * (the Messenger form, see the spec's `verification` webhook).
  */
-import { randomBytes } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
+import { newHandshakeChallenge } from '../../contract/handshake-challenge.js';
 import { createWebhookDispatcher, DEFAULT_USER_AGENT } from './dispatcher.js';
 import { describeRequestError, urlRefusalIn } from './request-error.js';
 import type { UrlGuard } from './url-guard.js';
@@ -33,7 +33,7 @@ export interface HandshakeOptions {
   guard: UrlGuard;
   /** Defaults to 10 s, the time the spec gives receivers. */
   timeoutMs?: number;
-  /** Defaults to 16 random bytes in hex. */
+  /** Defaults to a new 15-digit decimal challenge, the spec's form (contract/handshake-challenge.ts). */
   challenge?: string;
   /** The worker's dispatcher, to share its connections; a short-lived one is made otherwise. */
   dispatcher?: Dispatcher;
@@ -50,7 +50,7 @@ export interface HandshakeOptions {
 export async function verifyWebhookUrl(url: string, verifyToken: string, options: HandshakeOptions): Promise<void> {
   const { guard, timeoutMs = 10_000 } = options;
   const target = await guard.check(url);
-  const challenge = options.challenge ?? randomBytes(16).toString('hex');
+  const challenge = options.challenge ?? newHandshakeChallenge();
   target.hash = '';
   target.searchParams.set('hub.mode', 'subscribe');
   target.searchParams.set('hub.verify_token', verifyToken);

@@ -3,6 +3,7 @@
  * jitter so that receivers coming back from an outage are not hit by every retry at once.
  * Pure: the jitter source and the time are passed in.
  */
+import { parseRetryAfter as readRetryAfter } from '../../contract/retry-after.js';
 
 /** The delay before attempt N+1 is `schedule[N]`; attempt 1 is due at once. Eight attempts over about 28 hours. */
 export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
@@ -42,22 +43,10 @@ export function jitter(ms: number, random: Random): number {
 }
 
 /**
- * Reads a `Retry-After` header, delay-seconds or an HTTP-date, as milliseconds from `now`,
- * clamped to [0, `max`]; `null` when it is absent or unreadable.
+ * A receiver's `Retry-After` as milliseconds from `now`, at most `max`; `null` when absent or
+ * not a `Retry-After`. The reading is the contract core's, shared with the client.
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
  */
 export function parseRetryAfter(value: string | null | undefined, now: number, max = MAX_RETRY_AFTER_MS): number | null {
-  const text = value?.trim();
-  if (!text) return null;
-  let ms: number;
-  if (/^\d+$/.test(text)) {
-    ms = Number(text) * 1000;
-  } else {
-    const at = Date.parse(text);
-    // IMF-fixdate and the obsolete RFC 850 form both end in GMT; without that check Date.parse
-    // would read junk such as "5.5" as a date in 2001.
-    if (Number.isNaN(at) || !/GMT$/.test(text)) return null;
-    ms = at - now;
-  }
-  return Math.min(Math.max(ms, 0), max);
+  return readRetryAfter(value, now, max);
 }

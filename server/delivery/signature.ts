@@ -3,9 +3,9 @@
  * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#signature-scheme
  */
 import { createHmac } from 'node:crypto';
+import { readSigningSecret } from '../../contract/signing-secret.js';
 
-/** Secrets are `whsec_` followed by the base64 of the key bytes. */
-export const SECRET_PREFIX = 'whsec_';
+export { SECRET_PREFIX } from '../../contract/signing-secret.js';
 
 /** What one attempt signs: its bytes are exactly what goes over the wire. */
 export interface SignedContent {
@@ -15,11 +15,15 @@ export interface SignedContent {
   body: string;
 }
 
-/** The key bytes of a `whsec_` secret (the prefix is optional, as in the reference libraries). */
+/**
+ * The key bytes of a `whsec_` secret (the prefix is optional, as in the reference libraries),
+ * by the contract core's rule, the one the receiver kit verifies with: 24 to 64 bytes of base64.
+ * Throws a `TypeError` for anything else.
+ */
 export function secretKey(secret: string): Buffer {
-  const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
-  if (key.length === 0) throw new TypeError('a signing secret must hold at least one byte of key');
-  return key;
+  const reading = readSigningSecret(secret);
+  if (reading.problem !== undefined) throw new TypeError(reading.problem);
+  return Buffer.from(reading.bytes);
 }
 
 /**

@@ -10,6 +10,8 @@ import { Problem } from '../problem.js';
 import type { SpecDocument } from '../spec-document.js';
 import type { OperationRequest, ServedOperationId } from './handler.js';
 import { fieldErrorsFromAjv } from './validation-errors.js';
+import { CONTRACT_AJV_OPTIONS } from '../../contract/schema-errors.js';
+import { validationDocument } from '../../contract/validation-document.js';
 
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
@@ -44,11 +46,12 @@ export interface RequestValidator {
 
 export async function createRequestValidator(spec: SpecDocument): Promise<RequestValidator> {
   const api = new OpenApi31Backend({
-    definition: structuredClone(spec.document),
+    definition: validationDocument(spec.document),
     strict: true,
     validate: true,
     customizeAjv: (_ajv, options) => {
-      const ajv = new Ajv2020({ ...options, strict: false, allErrors: true });
+      // The contract's options, which the error rule relies on (contract/schema-errors.ts).
+      const ajv = new Ajv2020({ ...options, ...CONTRACT_AJV_OPTIONS, allErrors: true });
       addFormats(ajv);
       return ajv;
     },

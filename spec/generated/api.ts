@@ -1774,8 +1774,9 @@ export interface operations {
                  */
                 "hub.verify_token": string;
                 /**
-                 * @description A random string to echo.
-                 * @example 1158201444
+                 * @description The string to echo: 15 decimal digits, so that a receiver that echoes
+                 *     `String(parseInt(challenge))` (the Messenger way) answers it exactly.
+                 * @example 482913005716238
                  */
                 "hub.challenge": string;
             };

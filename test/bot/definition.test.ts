@@ -62,7 +62,7 @@ describe('loadBotDefinitions', () => {
     await writeFile(join(dir, 'bad.yaml'), definition('      - { type: text }\n'));
     const error = await loadBotDefinitions(dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BotDefinitionError);
-    expect(error).toMatchObject({ file: join(dir, 'bad.yaml'), path: 'states.a.messages[0]' });
+    expect(error).toMatchObject({ file: join(dir, 'bad.yaml'), path: 'states.a.messages[0].text' });
   });
 });
 
@@ -112,7 +112,7 @@ states:
       'a message of an unknown type',
       {
         given: definition('      - { type: txt, text: hi }\n'),
-        want: { path: 'states.a.messages[0].type', message: 'must be one of text, buttons, quick_replies, carousel, list, media', line: 6 },
+        want: { path: 'states.a.messages[0].type', message: 'must be one of "text", "buttons", "quick_replies", "carousel", "list", "media"', line: 6 },
       },
     ],
     [
@@ -121,7 +121,7 @@ states:
         given: definition(
           '      - type: buttons\n        attachment:\n          type: template\n          payload:\n            template_type: button\n            text: pick\n            buttons:\n              - { type: web_url, title: Site }\n',
         ),
-        want: { path: 'states.a.messages[0].attachment.payload.buttons[0]', message: "must have required property 'url'", line: 13 },
+        want: { path: 'states.a.messages[0].attachment.payload.buttons[0].url', message: 'is required', line: 13 },
       },
     ],
     [
@@ -162,11 +162,11 @@ states:
     ],
     [
       'a misspelt property',
-      { given: 'intro: a\nfallback: a\nstates:\n  a:\n    mesages: []\n', want: { path: 'states.a', message: "must have required property 'messages'", line: 5 } },
+      { given: 'intro: a\nfallback: a\nstates:\n  a:\n    mesages: []\n', want: { path: 'states.a.messages', message: 'is required', line: 5 } },
     ],
     [
       'an unknown property, at its key',
-      { given: `${definition('      - { type: text, text: hi }\n')}    nxt: a\n`, want: { path: 'states.a.nxt', message: 'is not a known property', line: 7 } },
+      { given: `${definition('      - { type: text, text: hi }\n')}    nxt: a\n`, want: { path: 'states.a.nxt', message: 'is not allowed here', line: 7 } },
     ],
     [
       'a state name that could not be stored',

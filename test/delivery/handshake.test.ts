@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CHALLENGE_PATTERN } from '../../contract/handshake-challenge.js';
 import { HandshakeError, verifyWebhookUrl } from '../../server/delivery/handshake.js';
 import { UrlGuard, UrlRefusedError } from '../../server/delivery/url-guard.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
@@ -26,11 +27,11 @@ describe('verifyWebhookUrl', () => {
   it('passes when the URL echoes the challenge, and sends the hub parameters', async () => {
     const receiver = await startWebhookReceiver({ verifyToken: VERIFY_TOKEN });
     try {
-      await expect(verifyWebhookUrl(receiver.url, VERIFY_TOKEN, { guard, challenge: '1158201444' })).resolves.toBeUndefined();
+      await expect(verifyWebhookUrl(receiver.url, VERIFY_TOKEN, { guard, challenge: '482913005716238' })).resolves.toBeUndefined();
       expect(Object.fromEntries(receiver.handshakes[0])).toEqual({
         'hub.mode': 'subscribe',
         'hub.verify_token': VERIFY_TOKEN,
-        'hub.challenge': '1158201444',
+        'hub.challenge': '482913005716238',
       });
     } finally {
       await receiver.close();
@@ -43,11 +44,19 @@ describe('verifyWebhookUrl', () => {
       await verifyWebhookUrl(receiver.url, VERIFY_TOKEN, { guard });
       await verifyWebhookUrl(receiver.url, VERIFY_TOKEN, { guard });
       const [first, second] = receiver.handshakes.map((q) => q.get('hub.challenge'));
-      expect(first).toMatch(/^[0-9a-f]{32}$/);
+      expect(first).toMatch(CHALLENGE_PATTERN);
       expect(second).not.toBe(first);
     } finally {
       await receiver.close();
     }
+  });
+
+  // Issue 10, item 6: the server's 32-hex challenge came back as parseInt's idea of it, and failed with 422.
+  it('passes a receiver written the Messenger way, which echoes String(parseInt(challenge))', async () => {
+    const url = await serve((req, res) => {
+      res.end(String(parseInt(new URL(req.url!, 'http://x').searchParams.get('hub.challenge')!, 10)));
+    });
+    for (let i = 0; i < 5; i++) await expect(verifyWebhookUrl(url, VERIFY_TOKEN, { guard })).resolves.toBeUndefined();
   });
 
   it('accepts the challenge with whitespace around it, and keeps the URL’s own query', async () => {

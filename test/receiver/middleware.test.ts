@@ -168,16 +168,16 @@ describe.each(receivers)('a receiver built as %s', (_name, start) => {
   });
 
   it('echoes hub.challenge when the verify token matches', async () => {
-    const response = await fetch(`${target.url}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
+    const response = await fetch(`${target.url}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=482913005716238`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(await response.text()).toBe('1158201444');
+    expect(await response.text()).toBe('482913005716238');
   });
 
   it('refuses the handshake with 403 when the verify token differs', async () => {
-    const response = await fetch(`${target.url}?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1158201444`);
+    const response = await fetch(`${target.url}?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=482913005716238`);
     expect(response.status).toBe(403);
-    expect(await response.text()).not.toContain('1158201444');
+    expect(await response.text()).not.toContain('482913005716238');
   });
 
   it('hands a valid delivery to the handler, typed and matching the spec, and answers 200', async () => {

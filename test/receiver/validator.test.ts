@@ -67,7 +67,7 @@ describe('the generated BotMessageEvent validator', () => {
   it('names failing fields the way the API names them', () => {
     expect(botMessageEventErrors((({ messageCounter: _, ...rest }) => rest)(text))).toContainEqual({
       location: 'body.messageCounter',
-      message: "must have required property 'messageCounter'",
+      message: 'is required',
     });
     const [first] = botMessageEventErrors(JSON.parse(JSON.stringify(buttons).replace('"English"', '"A title far longer than twenty"')));
     expect(first).toEqual({ location: 'body.message.attachment.payload.buttons.0.title', message: 'must NOT have more than 20 characters' });

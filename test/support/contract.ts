@@ -3,22 +3,26 @@
  * every response of the API, every webhook body and every example go through here.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
+import { escapePointerSegment } from '../../contract/json-pointer.js';
+import { CONTRACT_AJV_OPTIONS } from '../../contract/schema-errors.js';
+import { SPEC_FILE } from '../../contract/spec-file.js';
+import { validationDocument } from '../../contract/validation-document.js';
 
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
 
-export const SPEC_PATH = fileURLToPath(new URL('../../spec/openapi.yaml', import.meta.url));
+export const SPEC_PATH = SPEC_FILE;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const spec: any = parse(readFileSync(SPEC_PATH, 'utf8'));
 
-const ajv = new Ajv2020({ strict: false, allErrors: true });
+// The contract's Ajv options and document view: what the server and the kit validate with.
+const ajv = new Ajv2020({ ...CONTRACT_AJV_OPTIONS, allErrors: true });
 addFormats(ajv);
-ajv.addSchema(spec, 'openapi');
+ajv.addSchema(validationDocument(spec), 'openapi');
 
 const compiled = new Map<string, ValidateFunction>();
 
@@ -32,9 +36,7 @@ export function validatorAt(pointer: string): ValidateFunction {
   return validate;
 }
 
-export function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
+export const escapePointer = escapePointerSegment;
 
 /** Resolves a local `$ref` chain (`#/components/...`, `#/webhooks/...`) to the object and its pointer. */
 export function resolve<T = any>(node: any, pointer: string): { node: T; pointer: string } {

@@ -30,14 +30,14 @@ const func1 = ajvRuntime_ucs2length;
 const pattern4 = new RegExp("^[A-Za-z0-9._~:@-]+$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", "u");
 const formats0 = formats.fullFormats["date-time"];
-const schema37 = {"description":"A Messenger-compatible message, with a `type` discriminator.","oneOf":[{"$ref":"#/components/schemas/TextBotMessage"},{"$ref":"#/components/schemas/ButtonsBotMessage"},{"$ref":"#/components/schemas/QuickRepliesBotMessage"},{"$ref":"#/components/schemas/CarouselBotMessage"},{"$ref":"#/components/schemas/ListBotMessage"},{"$ref":"#/components/schemas/MediaBotMessage"}],"discriminator":{"propertyName":"type","mapping":{"text":"#/components/schemas/TextBotMessage","buttons":"#/components/schemas/ButtonsBotMessage","quick_replies":"#/components/schemas/QuickRepliesBotMessage","carousel":"#/components/schemas/CarouselBotMessage","list":"#/components/schemas/ListBotMessage","media":"#/components/schemas/MediaBotMessage"}}};
-const schema38 = {"type":"object","additionalProperties":false,"required":["type","text"],"properties":{"type":{"type":"string","const":"text"},"text":{"type":"string","minLength":1,"maxLength":2000}}};
-const schema39 = {"type":"object","description":"Text with up to 3 buttons (Messenger button template).","additionalProperties":false,"required":["type","attachment"],"properties":{"type":{"type":"string","const":"buttons"},"attachment":{"type":"object","additionalProperties":false,"required":["type","payload"],"properties":{"type":{"type":"string","const":"template"},"payload":{"type":"object","additionalProperties":false,"required":["template_type","text","buttons"],"properties":{"template_type":{"type":"string","const":"button"},"text":{"type":"string","minLength":1,"maxLength":640},"buttons":{"type":"array","minItems":1,"maxItems":3,"items":{"$ref":"#/components/schemas/Button"}}}}}}}};
-const schema40 = {"oneOf":[{"$ref":"#/components/schemas/PostbackButton"},{"$ref":"#/components/schemas/WebUrlButton"},{"$ref":"#/components/schemas/PhoneNumberButton"},{"$ref":"#/components/schemas/ElementShareButton"}],"discriminator":{"propertyName":"type","mapping":{"postback":"#/components/schemas/PostbackButton","web_url":"#/components/schemas/WebUrlButton","phone_number":"#/components/schemas/PhoneNumberButton","element_share":"#/components/schemas/ElementShareButton"}}};
-const schema49 = {"type":"object","description":"Shares the card.","additionalProperties":false,"required":["type"],"properties":{"type":{"type":"string","const":"element_share"}}};
-const schema41 = {"type":"object","description":"Sends `payload` back as a `postback` user message when clicked.","additionalProperties":false,"required":["type","title","payload"],"properties":{"type":{"type":"string","const":"postback"},"title":{"$ref":"#/components/schemas/ButtonTitle"},"payload":{"$ref":"#/components/schemas/Payload"}}};
-const schema42 = {"type":"string","minLength":1,"maxLength":20};
-const schema43 = {"type":"string","description":"An opaque string, up to 1000 characters. Send it back unchanged.","minLength":1,"maxLength":1000};
+const schema37 = {"description":"A Messenger-compatible message, with a `type` discriminator.","oneOf":[{"$ref":"#/components/schemas/TextBotMessage"},{"$ref":"#/components/schemas/ButtonsBotMessage"},{"$ref":"#/components/schemas/QuickRepliesBotMessage"},{"$ref":"#/components/schemas/CarouselBotMessage"},{"$ref":"#/components/schemas/ListBotMessage"},{"$ref":"#/components/schemas/MediaBotMessage"}],"discriminator":{"propertyName":"type","x-mapping":{"text":"#/components/schemas/TextBotMessage","buttons":"#/components/schemas/ButtonsBotMessage","quick_replies":"#/components/schemas/QuickRepliesBotMessage","carousel":"#/components/schemas/CarouselBotMessage","list":"#/components/schemas/ListBotMessage","media":"#/components/schemas/MediaBotMessage"}},"type":"object"};
+const schema64 = {"type":"object","additionalProperties":false,"required":["type","text"],"properties":{"type":{"type":"string","const":"text"},"text":{"type":"string","minLength":1,"maxLength":2000}}};
+const schema38 = {"type":"object","description":"Text with up to 3 buttons (Messenger button template).","additionalProperties":false,"required":["type","attachment"],"properties":{"type":{"type":"string","const":"buttons"},"attachment":{"type":"object","additionalProperties":false,"required":["type","payload"],"properties":{"type":{"type":"string","const":"template"},"payload":{"type":"object","additionalProperties":false,"required":["template_type","text","buttons"],"properties":{"template_type":{"type":"string","const":"button"},"text":{"type":"string","minLength":1,"maxLength":640},"buttons":{"type":"array","minItems":1,"maxItems":3,"items":{"$ref":"#/components/schemas/Button"}}}}}}}};
+const schema39 = {"oneOf":[{"$ref":"#/components/schemas/PostbackButton"},{"$ref":"#/components/schemas/WebUrlButton"},{"$ref":"#/components/schemas/PhoneNumberButton"},{"$ref":"#/components/schemas/ElementShareButton"}],"discriminator":{"propertyName":"type","x-mapping":{"postback":"#/components/schemas/PostbackButton","web_url":"#/components/schemas/WebUrlButton","phone_number":"#/components/schemas/PhoneNumberButton","element_share":"#/components/schemas/ElementShareButton"}},"type":"object"};
+const schema48 = {"type":"object","description":"Shares the card.","additionalProperties":false,"required":["type"],"properties":{"type":{"type":"string","const":"element_share"}}};
+const schema40 = {"type":"object","description":"Sends `payload` back as a `postback` user message when clicked.","additionalProperties":false,"required":["type","title","payload"],"properties":{"type":{"type":"string","const":"postback"},"title":{"$ref":"#/components/schemas/ButtonTitle"},"payload":{"$ref":"#/components/schemas/Payload"}}};
+const schema41 = {"type":"string","minLength":1,"maxLength":20};
+const schema42 = {"type":"string","description":"An opaque string, up to 1000 characters. Send it back unchanged.","minLength":1,"maxLength":1000};
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -53,14 +53,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.type === undefined) && (missing0 = "type")) || ((data.title === undefined) && (missing0 = "title"))) || ((data.payload === undefined) && (missing0 = "payload"))){
-validate26.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate26.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema40.required,parentSchema:schema40,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "type") || (key0 === "title")) || (key0 === "payload"))){
-validate26.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate26.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data}];
 return false;
 break;
 }
@@ -70,11 +70,11 @@ if(data.type !== undefined){
 let data0 = data.type;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate26.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate26.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.type.type,parentSchema:schema40.properties.type,data:data0}];
 return false;
 }
 if("postback" !== data0){
-validate26.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "postback"},message:"must be equal to constant"}];
+validate26.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "postback"},message:"must be equal to constant",schema:"postback",parentSchema:schema40.properties.type,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -90,18 +90,18 @@ const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
 if(func1(data1) > 20){
-validate26.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/maxLength",keyword:"maxLength",params:{limit: 20},message:"must NOT have more than 20 characters"}];
+validate26.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/maxLength",keyword:"maxLength",params:{limit: 20},message:"must NOT have more than 20 characters",schema:20,parentSchema:schema41,data:data1}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate26.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate26.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41,data:data1}];
 return false;
 }
 }
 }
 else {
-validate26.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate26.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.type,parentSchema:schema41,data:data1}];
 return false;
 }
 }
@@ -118,18 +118,18 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data2 === "string"){
 if(func1(data2) > 1000){
-validate26.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"}];
+validate26.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema42,data:data2}];
 return false;
 }
 else {
 if(func1(data2) < 1){
-validate26.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate26.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42,data:data2}];
 return false;
 }
 }
 }
 else {
-validate26.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate26.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.type,parentSchema:schema42,data:data2}];
 return false;
 }
 }
@@ -144,7 +144,7 @@ var valid0 = true;
 }
 }
 else {
-validate26.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate26.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data}];
 return false;
 }
 }
@@ -153,15 +153,15 @@ return errors === 0;
 }
 validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema44 = {"type":"object","description":"Opens `url`.","additionalProperties":false,"required":["type","title","url"],"properties":{"type":{"type":"string","const":"web_url"},"title":{"$ref":"#/components/schemas/ButtonTitle"},"url":{"$ref":"#/components/schemas/HttpUrl"}}};
-const schema46 = {"type":"string","format":"uri","pattern":"^https?://","maxLength":2048};
+const schema43 = {"type":"object","description":"Opens `url`.","additionalProperties":false,"required":["type","title","url"],"properties":{"type":{"type":"string","const":"web_url"},"title":{"$ref":"#/components/schemas/ButtonTitle"},"url":{"$ref":"#/components/schemas/HttpUrl"}}};
+const schema45 = {"type":"string","format":"uri","pattern":"^https?://","maxLength":2048};
 const formats2 = formats.fullFormats.uri;
 const pattern7 = new RegExp("^https?://", "u");
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate28.evaluated;
+const evaluated0 = validate27.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -172,14 +172,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.type === undefined) && (missing0 = "type")) || ((data.title === undefined) && (missing0 = "title"))) || ((data.url === undefined) && (missing0 = "url"))){
-validate28.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate27.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema43.required,parentSchema:schema43,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "type") || (key0 === "title")) || (key0 === "url"))){
-validate28.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate27.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data}];
 return false;
 break;
 }
@@ -189,11 +189,11 @@ if(data.type !== undefined){
 let data0 = data.type;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate28.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate27.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.type.type,parentSchema:schema43.properties.type,data:data0}];
 return false;
 }
 if("web_url" !== data0){
-validate28.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "web_url"},message:"must be equal to constant"}];
+validate27.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "web_url"},message:"must be equal to constant",schema:"web_url",parentSchema:schema43.properties.type,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -209,18 +209,18 @@ const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
 if(func1(data1) > 20){
-validate28.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/maxLength",keyword:"maxLength",params:{limit: 20},message:"must NOT have more than 20 characters"}];
+validate27.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/maxLength",keyword:"maxLength",params:{limit: 20},message:"must NOT have more than 20 characters",schema:20,parentSchema:schema41,data:data1}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate28.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate27.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41,data:data1}];
 return false;
 }
 }
 }
 else {
-validate28.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate27.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.type,parentSchema:schema41,data:data1}];
 return false;
 }
 }
@@ -238,24 +238,24 @@ if(errors === _errs8){
 if(errors === _errs8){
 if(typeof data2 === "string"){
 if(func1(data2) > 2048){
-validate28.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"}];
+validate27.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema45,data:data2}];
 return false;
 }
 else {
 if(!pattern7.test(data2)){
-validate28.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""}];
+validate27.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema45,data:data2}];
 return false;
 }
 else {
 if(!(formats2(data2))){
-validate28.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""}];
+validate27.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data2}];
 return false;
 }
 }
 }
 }
 else {
-validate28.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate27.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.type,parentSchema:schema45,data:data2}];
 return false;
 }
 }
@@ -271,22 +271,22 @@ var valid0 = true;
 }
 }
 else {
-validate28.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate27.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data}];
 return false;
 }
 }
-validate28.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
-validate28.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema47 = {"type":"object","description":"Calls the number in `payload`.","additionalProperties":false,"required":["type","title","payload"],"properties":{"type":{"type":"string","const":"phone_number"},"title":{"$ref":"#/components/schemas/ButtonTitle"},"payload":{"type":"string","pattern":"^\\+?[0-9][0-9 ()-]{2,30}$"}}};
+const schema46 = {"type":"object","description":"Calls the number in `payload`.","additionalProperties":false,"required":["type","title","payload"],"properties":{"type":{"type":"string","const":"phone_number"},"title":{"$ref":"#/components/schemas/ButtonTitle"},"payload":{"type":"string","pattern":"^\\+?[0-9][0-9 ()-]{2,30}$"}}};
 const pattern8 = new RegExp("^\\+?[0-9][0-9 ()-]{2,30}$", "u");
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate30.evaluated;
+const evaluated0 = validate28.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -297,14 +297,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.type === undefined) && (missing0 = "type")) || ((data.title === undefined) && (missing0 = "title"))) || ((data.payload === undefined) && (missing0 = "payload"))){
-validate30.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate28.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema46.required,parentSchema:schema46,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "type") || (key0 === "title")) || (key0 === "payload"))){
-validate30.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate28.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data}];
 return false;
 break;
 }
@@ -314,11 +314,11 @@ if(data.type !== undefined){
 let data0 = data.type;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate30.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.type.type,parentSchema:schema46.properties.type,data:data0}];
 return false;
 }
 if("phone_number" !== data0){
-validate30.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "phone_number"},message:"must be equal to constant"}];
+validate28.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "phone_number"},message:"must be equal to constant",schema:"phone_number",parentSchema:schema46.properties.type,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -334,18 +334,18 @@ const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
 if(func1(data1) > 20){
-validate30.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/maxLength",keyword:"maxLength",params:{limit: 20},message:"must NOT have more than 20 characters"}];
+validate28.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/maxLength",keyword:"maxLength",params:{limit: 20},message:"must NOT have more than 20 characters",schema:20,parentSchema:schema41,data:data1}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate30.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate28.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41,data:data1}];
 return false;
 }
 }
 }
 else {
-validate30.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/title",schemaPath:"#/components/schemas/ButtonTitle/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.type,parentSchema:schema41,data:data1}];
 return false;
 }
 }
@@ -361,12 +361,12 @@ const _errs7 = errors;
 if(errors === _errs7){
 if(typeof data2 === "string"){
 if(!pattern8.test(data2)){
-validate30.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/properties/payload/pattern",keyword:"pattern",params:{pattern: "^\\+?[0-9][0-9 ()-]{2,30}$"},message:"must match pattern \""+"^\\+?[0-9][0-9 ()-]{2,30}$"+"\""}];
+validate28.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/properties/payload/pattern",keyword:"pattern",params:{pattern: "^\\+?[0-9][0-9 ()-]{2,30}$"},message:"must match pattern \""+"^\\+?[0-9][0-9 ()-]{2,30}$"+"\"",schema:"^\\+?[0-9][0-9 ()-]{2,30}$",parentSchema:schema46.properties.payload,data:data2}];
 return false;
 }
 }
 else {
-validate30.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/properties/payload/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/properties/payload/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.payload.type,parentSchema:schema46.properties.payload,data:data2}];
 return false;
 }
 }
@@ -381,14 +381,14 @@ var valid0 = true;
 }
 }
 else {
-validate30.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data}];
 return false;
 }
 }
-validate30.errors = vErrors;
+validate28.errors = vErrors;
 return errors === 0;
 }
-validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate28.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -401,161 +401,90 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-const _errs0 = errors;
-let valid0 = false;
-let passing0 = null;
-const _errs1 = errors;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const tag0 = data.type;
+if(typeof tag0 == "string"){
+if(tag0 === "postback"){
 if(!(validate26(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
-var _valid0 = _errs1 === errors;
-if(_valid0){
-valid0 = true;
-passing0 = 0;
 var props0 = true;
 }
-const _errs2 = errors;
+else if(tag0 === "web_url"){
+if(!(validate27(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "phone_number"){
 if(!(validate28(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
 errors = vErrors.length;
 }
-var _valid0 = _errs2 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 1;
 if(props0 !== true){
 props0 = true;
 }
 }
-const _errs3 = errors;
-if(!(validate30(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs3 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 2];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 2;
-if(props0 !== true){
-props0 = true;
-}
-}
-const _errs4 = errors;
-const _errs5 = errors;
-if(errors === _errs5){
+else if(tag0 === "element_share"){
+const _errs6 = errors;
+if(errors === _errs6){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.type === undefined) && (missing0 = "type")){
-const err0 = {instancePath,schemaPath:"#/components/schemas/ElementShareButton/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"};
-if(vErrors === null){
-vErrors = [err0];
+validate25.errors = [{instancePath,schemaPath:"#/components/schemas/ElementShareButton/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema48.required,parentSchema:schema48,data}];
+return false;
 }
 else {
-vErrors.push(err0);
-}
-errors++;
-}
-else {
-const _errs7 = errors;
+const _errs8 = errors;
 for(const key0 in data){
 if(!(key0 === "type")){
-const err1 = {instancePath,schemaPath:"#/components/schemas/ElementShareButton/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
+validate25.errors = [{instancePath,schemaPath:"#/components/schemas/ElementShareButton/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data}];
+return false;
 break;
 }
 }
-if(_errs7 === errors){
+if(_errs8 === errors){
 if(data.type !== undefined){
 let data0 = data.type;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/components/schemas/ElementShareButton/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
+validate25.errors = [{instancePath:instancePath+"/type",schemaPath:"#/components/schemas/ElementShareButton/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.type.type,parentSchema:schema48.properties.type,data:data0}];
+return false;
 }
 if("element_share" !== data0){
-const err3 = {instancePath:instancePath+"/type",schemaPath:"#/components/schemas/ElementShareButton/properties/type/const",keyword:"const",params:{allowedValue: "element_share"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
+validate25.errors = [{instancePath:instancePath+"/type",schemaPath:"#/components/schemas/ElementShareButton/properties/type/const",keyword:"const",params:{allowedValue: "element_share"},message:"must be equal to constant",schema:"element_share",parentSchema:schema48.properties.type,data:data0}];
+return false;
 }
 }
 }
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/components/schemas/ElementShareButton/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
+validate25.errors = [{instancePath,schemaPath:"#/components/schemas/ElementShareButton/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data}];
+return false;
 }
 }
-var _valid0 = _errs4 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 3];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 3;
 if(props0 !== true){
 props0 = true;
 }
 }
-}
-}
-}
-if(!valid0){
-const err5 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err5];
-}
 else {
-vErrors.push(err5);
-}
-errors++;
-validate25.errors = vErrors;
+validate25.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema39.discriminator,parentSchema:schema39,data}];
 return false;
 }
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
 }
 else {
-vErrors = null;
+validate25.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema39.discriminator,parentSchema:schema39,data}];
+return false;
 }
+}
+else {
+validate25.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data}];
+return false;
 }
 }
 validate25.errors = vErrors;
@@ -579,14 +508,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.type === undefined) && (missing0 = "type")) || ((data.attachment === undefined) && (missing0 = "attachment"))){
-validate24.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate24.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema38.required,parentSchema:schema38,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "type") || (key0 === "attachment"))){
-validate24.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data}];
 return false;
 break;
 }
@@ -596,11 +525,11 @@ if(data.type !== undefined){
 let data0 = data.type;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate24.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.type.type,parentSchema:schema38.properties.type,data:data0}];
 return false;
 }
 if("buttons" !== data0){
-validate24.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "buttons"},message:"must be equal to constant"}];
+validate24.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "buttons"},message:"must be equal to constant",schema:"buttons",parentSchema:schema38.properties.type,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -616,14 +545,14 @@ if(errors === _errs4){
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 let missing1;
 if(((data1.type === undefined) && (missing1 = "type")) || ((data1.payload === undefined) && (missing1 = "payload"))){
-validate24.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate24.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema38.properties.attachment.required,parentSchema:schema38.properties.attachment,data:data1}];
 return false;
 }
 else {
 const _errs6 = errors;
 for(const key1 in data1){
 if(!((key1 === "type") || (key1 === "payload"))){
-validate24.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.attachment,data:data1}];
 return false;
 break;
 }
@@ -633,11 +562,11 @@ if(data1.type !== undefined){
 let data2 = data1.type;
 const _errs7 = errors;
 if(typeof data2 !== "string"){
-validate24.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.attachment.properties.type.type,parentSchema:schema38.properties.attachment.properties.type,data:data2}];
 return false;
 }
 if("template" !== data2){
-validate24.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/const",keyword:"const",params:{allowedValue: "template"},message:"must be equal to constant"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/const",keyword:"const",params:{allowedValue: "template"},message:"must be equal to constant",schema:"template",parentSchema:schema38.properties.attachment.properties.type,data:data2}];
 return false;
 }
 var valid1 = _errs7 === errors;
@@ -653,14 +582,14 @@ if(errors === _errs9){
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 let missing2;
 if((((data3.template_type === undefined) && (missing2 = "template_type")) || ((data3.text === undefined) && (missing2 = "text"))) || ((data3.buttons === undefined) && (missing2 = "buttons"))){
-validate24.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema38.properties.attachment.properties.payload.required,parentSchema:schema38.properties.attachment.properties.payload,data:data3}];
 return false;
 }
 else {
 const _errs11 = errors;
 for(const key2 in data3){
 if(!(((key2 === "template_type") || (key2 === "text")) || (key2 === "buttons"))){
-validate24.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.attachment.properties.payload,data:data3}];
 return false;
 break;
 }
@@ -670,11 +599,11 @@ if(data3.template_type !== undefined){
 let data4 = data3.template_type;
 const _errs12 = errors;
 if(typeof data4 !== "string"){
-validate24.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.attachment.properties.payload.properties.template_type.type,parentSchema:schema38.properties.attachment.properties.payload.properties.template_type,data:data4}];
 return false;
 }
 if("button" !== data4){
-validate24.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/const",keyword:"const",params:{allowedValue: "button"},message:"must be equal to constant"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/const",keyword:"const",params:{allowedValue: "button"},message:"must be equal to constant",schema:"button",parentSchema:schema38.properties.attachment.properties.payload.properties.template_type,data:data4}];
 return false;
 }
 var valid2 = _errs12 === errors;
@@ -689,18 +618,18 @@ const _errs14 = errors;
 if(errors === _errs14){
 if(typeof data5 === "string"){
 if(func1(data5) > 640){
-validate24.errors = [{instancePath:instancePath+"/attachment/payload/text",schemaPath:"#/properties/attachment/properties/payload/properties/text/maxLength",keyword:"maxLength",params:{limit: 640},message:"must NOT have more than 640 characters"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/payload/text",schemaPath:"#/properties/attachment/properties/payload/properties/text/maxLength",keyword:"maxLength",params:{limit: 640},message:"must NOT have more than 640 characters",schema:640,parentSchema:schema38.properties.attachment.properties.payload.properties.text,data:data5}];
 return false;
 }
 else {
 if(func1(data5) < 1){
-validate24.errors = [{instancePath:instancePath+"/attachment/payload/text",schemaPath:"#/properties/attachment/properties/payload/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/payload/text",schemaPath:"#/properties/attachment/properties/payload/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.attachment.properties.payload.properties.text,data:data5}];
 return false;
 }
 }
 }
 else {
-validate24.errors = [{instancePath:instancePath+"/attachment/payload/text",schemaPath:"#/properties/attachment/properties/payload/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/payload/text",schemaPath:"#/properties/attachment/properties/payload/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.attachment.properties.payload.properties.text.type,parentSchema:schema38.properties.attachment.properties.payload.properties.text,data:data5}];
 return false;
 }
 }
@@ -716,12 +645,12 @@ const _errs16 = errors;
 if(errors === _errs16){
 if(Array.isArray(data6)){
 if(data6.length > 3){
-validate24.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema38.properties.attachment.properties.payload.properties.buttons,data:data6}];
 return false;
 }
 else {
 if(data6.length < 1){
-validate24.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.attachment.properties.payload.properties.buttons,data:data6}];
 return false;
 }
 else {
@@ -742,7 +671,7 @@ break;
 }
 }
 else {
-validate24.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.attachment.properties.payload.properties.buttons.type,parentSchema:schema38.properties.attachment.properties.payload.properties.buttons,data:data6}];
 return false;
 }
 }
@@ -757,7 +686,7 @@ var valid2 = true;
 }
 }
 else {
-validate24.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.attachment.properties.payload.type,parentSchema:schema38.properties.attachment.properties.payload,data:data3}];
 return false;
 }
 }
@@ -771,7 +700,7 @@ var valid1 = true;
 }
 }
 else {
-validate24.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.attachment.type,parentSchema:schema38.properties.attachment,data:data1}];
 return false;
 }
 }
@@ -785,7 +714,7 @@ var valid0 = true;
 }
 }
 else {
-validate24.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data}];
 return false;
 }
 }
@@ -794,13 +723,13 @@ return errors === 0;
 }
 validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema50 = {"type":"object","description":"Text with up to 13 quick replies.","additionalProperties":false,"required":["type","text","quick_replies"],"properties":{"type":{"type":"string","const":"quick_replies"},"text":{"type":"string","minLength":1,"maxLength":2000},"quick_replies":{"type":"array","minItems":1,"maxItems":13,"items":{"$ref":"#/components/schemas/QuickReply"}}}};
-const schema51 = {"type":"object","additionalProperties":false,"required":["content_type","title","payload"],"properties":{"content_type":{"type":"string","const":"text"},"title":{"type":"string","minLength":1,"maxLength":20},"payload":{"$ref":"#/components/schemas/Payload"},"image_url":{"$ref":"#/components/schemas/HttpUrl"}}};
+const schema49 = {"type":"object","description":"Text with up to 13 quick replies.","additionalProperties":false,"required":["type","text","quick_replies"],"properties":{"type":{"type":"string","const":"quick_replies"},"text":{"type":"string","minLength":1,"maxLength":2000},"quick_replies":{"type":"array","minItems":1,"maxItems":13,"items":{"$ref":"#/components/schemas/QuickReply"}}}};
+const schema50 = {"type":"object","additionalProperties":false,"required":["content_type","title","payload"],"properties":{"content_type":{"type":"string","const":"text"},"title":{"type":"string","minLength":1,"maxLength":20},"payload":{"$ref":"#/components/schemas/Payload"},"image_url":{"$ref":"#/components/schemas/HttpUrl"}}};
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate35.evaluated;
+const evaluated0 = validate34.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -811,14 +740,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.content_type === undefined) && (missing0 = "content_type")) || ((data.title === undefined) && (missing0 = "title"))) || ((data.payload === undefined) && (missing0 = "payload"))){
-validate35.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate34.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema50.required,parentSchema:schema50,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "content_type") || (key0 === "title")) || (key0 === "payload")) || (key0 === "image_url"))){
-validate35.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate34.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data}];
 return false;
 break;
 }
@@ -828,11 +757,11 @@ if(data.content_type !== undefined){
 let data0 = data.content_type;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate35.errors = [{instancePath:instancePath+"/content_type",schemaPath:"#/properties/content_type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate34.errors = [{instancePath:instancePath+"/content_type",schemaPath:"#/properties/content_type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.content_type.type,parentSchema:schema50.properties.content_type,data:data0}];
 return false;
 }
 if("text" !== data0){
-validate35.errors = [{instancePath:instancePath+"/content_type",schemaPath:"#/properties/content_type/const",keyword:"const",params:{allowedValue: "text"},message:"must be equal to constant"}];
+validate34.errors = [{instancePath:instancePath+"/content_type",schemaPath:"#/properties/content_type/const",keyword:"const",params:{allowedValue: "text"},message:"must be equal to constant",schema:"text",parentSchema:schema50.properties.content_type,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -847,18 +776,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 20){
-validate35.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 20},message:"must NOT have more than 20 characters"}];
+validate34.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 20},message:"must NOT have more than 20 characters",schema:20,parentSchema:schema50.properties.title,data:data1}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate35.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate34.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.title,data:data1}];
 return false;
 }
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate34.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.title.type,parentSchema:schema50.properties.title,data:data1}];
 return false;
 }
 }
@@ -875,18 +804,18 @@ const _errs7 = errors;
 if(errors === _errs7){
 if(typeof data2 === "string"){
 if(func1(data2) > 1000){
-validate35.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"}];
+validate34.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema42,data:data2}];
 return false;
 }
 else {
 if(func1(data2) < 1){
-validate35.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate34.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42,data:data2}];
 return false;
 }
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate34.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/Payload/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.type,parentSchema:schema42,data:data2}];
 return false;
 }
 }
@@ -904,24 +833,24 @@ if(errors === _errs10){
 if(errors === _errs10){
 if(typeof data3 === "string"){
 if(func1(data3) > 2048){
-validate35.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"}];
+validate34.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema45,data:data3}];
 return false;
 }
 else {
 if(!pattern7.test(data3)){
-validate35.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""}];
+validate34.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema45,data:data3}];
 return false;
 }
 else {
 if(!(formats2(data3))){
-validate35.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""}];
+validate34.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data3}];
 return false;
 }
 }
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate34.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.type,parentSchema:schema45,data:data3}];
 return false;
 }
 }
@@ -938,20 +867,20 @@ var valid0 = true;
 }
 }
 else {
-validate35.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate34.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data}];
 return false;
 }
 }
-validate35.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
-validate35.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate34.evaluated;
+const evaluated0 = validate33.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -962,14 +891,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.type === undefined) && (missing0 = "type")) || ((data.text === undefined) && (missing0 = "text"))) || ((data.quick_replies === undefined) && (missing0 = "quick_replies"))){
-validate34.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate33.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema49.required,parentSchema:schema49,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "type") || (key0 === "text")) || (key0 === "quick_replies"))){
-validate34.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate33.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data}];
 return false;
 break;
 }
@@ -979,11 +908,11 @@ if(data.type !== undefined){
 let data0 = data.type;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate34.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate33.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.type.type,parentSchema:schema49.properties.type,data:data0}];
 return false;
 }
 if("quick_replies" !== data0){
-validate34.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "quick_replies"},message:"must be equal to constant"}];
+validate33.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "quick_replies"},message:"must be equal to constant",schema:"quick_replies",parentSchema:schema49.properties.type,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -998,18 +927,18 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 2000){
-validate34.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"}];
+validate33.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema49.properties.text,data:data1}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate34.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate33.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.text,data:data1}];
 return false;
 }
 }
 }
 else {
-validate34.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate33.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.text.type,parentSchema:schema49.properties.text,data:data1}];
 return false;
 }
 }
@@ -1025,12 +954,12 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(Array.isArray(data2)){
 if(data2.length > 13){
-validate34.errors = [{instancePath:instancePath+"/quick_replies",schemaPath:"#/properties/quick_replies/maxItems",keyword:"maxItems",params:{limit: 13},message:"must NOT have more than 13 items"}];
+validate33.errors = [{instancePath:instancePath+"/quick_replies",schemaPath:"#/properties/quick_replies/maxItems",keyword:"maxItems",params:{limit: 13},message:"must NOT have more than 13 items",schema:13,parentSchema:schema49.properties.quick_replies,data:data2}];
 return false;
 }
 else {
 if(data2.length < 1){
-validate34.errors = [{instancePath:instancePath+"/quick_replies",schemaPath:"#/properties/quick_replies/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate33.errors = [{instancePath:instancePath+"/quick_replies",schemaPath:"#/properties/quick_replies/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema49.properties.quick_replies,data:data2}];
 return false;
 }
 else {
@@ -1038,8 +967,8 @@ var valid1 = true;
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 const _errs8 = errors;
-if(!(validate35(data2[i0], {instancePath:instancePath+"/quick_replies/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate34(data2[i0], {instancePath:instancePath+"/quick_replies/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs8 === errors;
@@ -1051,7 +980,7 @@ break;
 }
 }
 else {
-validate34.errors = [{instancePath:instancePath+"/quick_replies",schemaPath:"#/properties/quick_replies/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate33.errors = [{instancePath:instancePath+"/quick_replies",schemaPath:"#/properties/quick_replies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.quick_replies.type,parentSchema:schema49.properties.quick_replies,data:data2}];
 return false;
 }
 }
@@ -1066,23 +995,23 @@ var valid0 = true;
 }
 }
 else {
-validate34.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate33.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data}];
 return false;
 }
 }
-validate34.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
-validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema54 = {"type":"object","description":"Up to 10 cards (Messenger generic template).","additionalProperties":false,"required":["type","attachment"],"properties":{"type":{"type":"string","const":"carousel"},"attachment":{"type":"object","additionalProperties":false,"required":["type","payload"],"properties":{"type":{"type":"string","const":"template"},"payload":{"type":"object","additionalProperties":false,"required":["template_type","elements"],"properties":{"template_type":{"type":"string","const":"generic"},"elements":{"type":"array","minItems":1,"maxItems":10,"items":{"$ref":"#/components/schemas/CarouselCard"}}}}}}}};
-const schema55 = {"type":"object","additionalProperties":false,"required":["title"],"properties":{"title":{"type":"string","minLength":1,"maxLength":80},"subtitle":{"type":"string","maxLength":80},"image_url":{"$ref":"#/components/schemas/HttpUrl"},"default_action":{"$ref":"#/components/schemas/DefaultAction"},"buttons":{"type":"array","minItems":1,"maxItems":3,"items":{"$ref":"#/components/schemas/Button"}}}};
-const schema57 = {"type":"object","description":"What a click on the card opens.","additionalProperties":false,"required":["type","url"],"properties":{"type":{"type":"string","const":"web_url"},"url":{"$ref":"#/components/schemas/HttpUrl"}}};
+const schema53 = {"type":"object","description":"Up to 10 cards (Messenger generic template).","additionalProperties":false,"required":["type","attachment"],"properties":{"type":{"type":"string","const":"carousel"},"attachment":{"type":"object","additionalProperties":false,"required":["type","payload"],"properties":{"type":{"type":"string","const":"template"},"payload":{"type":"object","additionalProperties":false,"required":["template_type","elements"],"properties":{"template_type":{"type":"string","const":"generic"},"elements":{"type":"array","minItems":1,"maxItems":10,"items":{"$ref":"#/components/schemas/CarouselCard"}}}}}}}};
+const schema54 = {"type":"object","additionalProperties":false,"required":["title"],"properties":{"title":{"type":"string","minLength":1,"maxLength":80},"subtitle":{"type":"string","maxLength":80},"image_url":{"$ref":"#/components/schemas/HttpUrl"},"default_action":{"$ref":"#/components/schemas/DefaultAction"},"buttons":{"type":"array","minItems":1,"maxItems":3,"items":{"$ref":"#/components/schemas/Button"}}}};
+const schema56 = {"type":"object","description":"What a click on the card opens.","additionalProperties":false,"required":["type","url"],"properties":{"type":{"type":"string","const":"web_url"},"url":{"$ref":"#/components/schemas/HttpUrl"}}};
 
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate40.evaluated;
+const evaluated0 = validate38.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1093,14 +1022,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.type === undefined) && (missing0 = "type")) || ((data.url === undefined) && (missing0 = "url"))){
-validate40.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate38.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema56.required,parentSchema:schema56,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "type") || (key0 === "url"))){
-validate40.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate38.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data}];
 return false;
 break;
 }
@@ -1110,11 +1039,11 @@ if(data.type !== undefined){
 let data0 = data.type;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate38.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.type.type,parentSchema:schema56.properties.type,data:data0}];
 return false;
 }
 if("web_url" !== data0){
-validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "web_url"},message:"must be equal to constant"}];
+validate38.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "web_url"},message:"must be equal to constant",schema:"web_url",parentSchema:schema56.properties.type,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -1131,24 +1060,24 @@ if(errors === _errs5){
 if(errors === _errs5){
 if(typeof data1 === "string"){
 if(func1(data1) > 2048){
-validate40.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"}];
+validate38.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema45,data:data1}];
 return false;
 }
 else {
 if(!pattern7.test(data1)){
-validate40.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""}];
+validate38.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema45,data:data1}];
 return false;
 }
 else {
 if(!(formats2(data1))){
-validate40.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""}];
+validate38.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data1}];
 return false;
 }
 }
 }
 }
 else {
-validate40.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate38.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.type,parentSchema:schema45,data:data1}];
 return false;
 }
 }
@@ -1163,20 +1092,20 @@ var valid0 = true;
 }
 }
 else {
-validate40.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate38.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data}];
 return false;
 }
 }
-validate40.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
-validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate39.evaluated;
+const evaluated0 = validate37.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1187,14 +1116,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.title === undefined) && (missing0 = "title")){
-validate39.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate37.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema54.required,parentSchema:schema54,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "title") || (key0 === "subtitle")) || (key0 === "image_url")) || (key0 === "default_action")) || (key0 === "buttons"))){
-validate39.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate37.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data}];
 return false;
 break;
 }
@@ -1206,18 +1135,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 80){
-validate39.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters"}];
+validate37.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema54.properties.title,data:data0}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate39.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate37.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema54.properties.title,data:data0}];
 return false;
 }
 }
 }
 else {
-validate39.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate37.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.title.type,parentSchema:schema54.properties.title,data:data0}];
 return false;
 }
 }
@@ -1233,12 +1162,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 80){
-validate39.errors = [{instancePath:instancePath+"/subtitle",schemaPath:"#/properties/subtitle/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters"}];
+validate37.errors = [{instancePath:instancePath+"/subtitle",schemaPath:"#/properties/subtitle/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema54.properties.subtitle,data:data1}];
 return false;
 }
 }
 else {
-validate39.errors = [{instancePath:instancePath+"/subtitle",schemaPath:"#/properties/subtitle/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate37.errors = [{instancePath:instancePath+"/subtitle",schemaPath:"#/properties/subtitle/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.subtitle.type,parentSchema:schema54.properties.subtitle,data:data1}];
 return false;
 }
 }
@@ -1256,24 +1185,24 @@ if(errors === _errs7){
 if(errors === _errs7){
 if(typeof data2 === "string"){
 if(func1(data2) > 2048){
-validate39.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"}];
+validate37.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema45,data:data2}];
 return false;
 }
 else {
 if(!pattern7.test(data2)){
-validate39.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""}];
+validate37.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema45,data:data2}];
 return false;
 }
 else {
 if(!(formats2(data2))){
-validate39.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""}];
+validate37.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data2}];
 return false;
 }
 }
 }
 }
 else {
-validate39.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate37.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.type,parentSchema:schema45,data:data2}];
 return false;
 }
 }
@@ -1286,8 +1215,8 @@ var valid0 = true;
 if(valid0){
 if(data.default_action !== undefined){
 const _errs9 = errors;
-if(!(validate40(data.default_action, {instancePath:instancePath+"/default_action",parentData:data,parentDataProperty:"default_action",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate38(data.default_action, {instancePath:instancePath+"/default_action",parentData:data,parentDataProperty:"default_action",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -1302,12 +1231,12 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(Array.isArray(data4)){
 if(data4.length > 3){
-validate39.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items"}];
+validate37.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema54.properties.buttons,data:data4}];
 return false;
 }
 else {
 if(data4.length < 1){
-validate39.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate37.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema54.properties.buttons,data:data4}];
 return false;
 }
 else {
@@ -1328,7 +1257,7 @@ break;
 }
 }
 else {
-validate39.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate37.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema54.properties.buttons.type,parentSchema:schema54.properties.buttons,data:data4}];
 return false;
 }
 }
@@ -1345,20 +1274,20 @@ var valid0 = true;
 }
 }
 else {
-validate39.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate37.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data}];
 return false;
 }
 }
-validate39.errors = vErrors;
+validate37.errors = vErrors;
 return errors === 0;
 }
-validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate37.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate38.evaluated;
+const evaluated0 = validate36.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1369,14 +1298,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.type === undefined) && (missing0 = "type")) || ((data.attachment === undefined) && (missing0 = "attachment"))){
-validate38.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate36.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema53.required,parentSchema:schema53,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "type") || (key0 === "attachment"))){
-validate38.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate36.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data}];
 return false;
 break;
 }
@@ -1386,11 +1315,11 @@ if(data.type !== undefined){
 let data0 = data.type;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate38.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate36.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.type.type,parentSchema:schema53.properties.type,data:data0}];
 return false;
 }
 if("carousel" !== data0){
-validate38.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "carousel"},message:"must be equal to constant"}];
+validate36.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "carousel"},message:"must be equal to constant",schema:"carousel",parentSchema:schema53.properties.type,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -1406,14 +1335,14 @@ if(errors === _errs4){
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 let missing1;
 if(((data1.type === undefined) && (missing1 = "type")) || ((data1.payload === undefined) && (missing1 = "payload"))){
-validate38.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate36.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema53.properties.attachment.required,parentSchema:schema53.properties.attachment,data:data1}];
 return false;
 }
 else {
 const _errs6 = errors;
 for(const key1 in data1){
 if(!((key1 === "type") || (key1 === "payload"))){
-validate38.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate36.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.attachment,data:data1}];
 return false;
 break;
 }
@@ -1423,11 +1352,11 @@ if(data1.type !== undefined){
 let data2 = data1.type;
 const _errs7 = errors;
 if(typeof data2 !== "string"){
-validate38.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate36.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.attachment.properties.type.type,parentSchema:schema53.properties.attachment.properties.type,data:data2}];
 return false;
 }
 if("template" !== data2){
-validate38.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/const",keyword:"const",params:{allowedValue: "template"},message:"must be equal to constant"}];
+validate36.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/const",keyword:"const",params:{allowedValue: "template"},message:"must be equal to constant",schema:"template",parentSchema:schema53.properties.attachment.properties.type,data:data2}];
 return false;
 }
 var valid1 = _errs7 === errors;
@@ -1443,14 +1372,14 @@ if(errors === _errs9){
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 let missing2;
 if(((data3.template_type === undefined) && (missing2 = "template_type")) || ((data3.elements === undefined) && (missing2 = "elements"))){
-validate38.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate36.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema53.properties.attachment.properties.payload.required,parentSchema:schema53.properties.attachment.properties.payload,data:data3}];
 return false;
 }
 else {
 const _errs11 = errors;
 for(const key2 in data3){
 if(!((key2 === "template_type") || (key2 === "elements"))){
-validate38.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+validate36.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.attachment.properties.payload,data:data3}];
 return false;
 break;
 }
@@ -1460,11 +1389,11 @@ if(data3.template_type !== undefined){
 let data4 = data3.template_type;
 const _errs12 = errors;
 if(typeof data4 !== "string"){
-validate38.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate36.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.attachment.properties.payload.properties.template_type.type,parentSchema:schema53.properties.attachment.properties.payload.properties.template_type,data:data4}];
 return false;
 }
 if("generic" !== data4){
-validate38.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/const",keyword:"const",params:{allowedValue: "generic"},message:"must be equal to constant"}];
+validate36.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/const",keyword:"const",params:{allowedValue: "generic"},message:"must be equal to constant",schema:"generic",parentSchema:schema53.properties.attachment.properties.payload.properties.template_type,data:data4}];
 return false;
 }
 var valid2 = _errs12 === errors;
@@ -1479,12 +1408,12 @@ const _errs14 = errors;
 if(errors === _errs14){
 if(Array.isArray(data5)){
 if(data5.length > 10){
-validate38.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/maxItems",keyword:"maxItems",params:{limit: 10},message:"must NOT have more than 10 items"}];
+validate36.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/maxItems",keyword:"maxItems",params:{limit: 10},message:"must NOT have more than 10 items",schema:10,parentSchema:schema53.properties.attachment.properties.payload.properties.elements,data:data5}];
 return false;
 }
 else {
 if(data5.length < 1){
-validate38.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate36.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema53.properties.attachment.properties.payload.properties.elements,data:data5}];
 return false;
 }
 else {
@@ -1492,8 +1421,8 @@ var valid3 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs16 = errors;
-if(!(validate39(data5[i0], {instancePath:instancePath+"/attachment/payload/elements/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+if(!(validate37(data5[i0], {instancePath:instancePath+"/attachment/payload/elements/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 var valid3 = _errs16 === errors;
@@ -1505,7 +1434,7 @@ break;
 }
 }
 else {
-validate38.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate36.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.attachment.properties.payload.properties.elements.type,parentSchema:schema53.properties.attachment.properties.payload.properties.elements,data:data5}];
 return false;
 }
 }
@@ -1519,7 +1448,7 @@ var valid2 = true;
 }
 }
 else {
-validate38.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate36.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.attachment.properties.payload.type,parentSchema:schema53.properties.attachment.properties.payload,data:data3}];
 return false;
 }
 }
@@ -1533,7 +1462,7 @@ var valid1 = true;
 }
 }
 else {
-validate38.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate36.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.attachment.type,parentSchema:schema53.properties.attachment,data:data1}];
 return false;
 }
 }
@@ -1547,22 +1476,22 @@ var valid0 = true;
 }
 }
 else {
-validate38.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate36.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data}];
 return false;
 }
 }
-validate38.errors = vErrors;
+validate36.errors = vErrors;
 return errors === 0;
 }
-validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate36.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema59 = {"type":"object","description":"2 to 4 items, each with at most one button, and at most one button below (Messenger list template).","additionalProperties":false,"required":["type","attachment"],"properties":{"type":{"type":"string","const":"list"},"attachment":{"type":"object","additionalProperties":false,"required":["type","payload"],"properties":{"type":{"type":"string","const":"template"},"payload":{"type":"object","additionalProperties":false,"required":["template_type","elements"],"properties":{"template_type":{"type":"string","const":"list"},"elements":{"type":"array","minItems":2,"maxItems":4,"items":{"$ref":"#/components/schemas/ListItem"}},"buttons":{"type":"array","minItems":1,"maxItems":1,"items":{"$ref":"#/components/schemas/Button"}}}}}}}};
-const schema60 = {"type":"object","additionalProperties":false,"required":["title"],"properties":{"title":{"type":"string","minLength":1,"maxLength":80},"subtitle":{"type":"string","maxLength":80},"image_url":{"$ref":"#/components/schemas/HttpUrl"},"default_action":{"$ref":"#/components/schemas/DefaultAction"},"buttons":{"type":"array","minItems":1,"maxItems":1,"items":{"$ref":"#/components/schemas/Button"}}}};
+const schema58 = {"type":"object","description":"2 to 4 items, each with at most one button, and at most one button below (Messenger list template).","additionalProperties":false,"required":["type","attachment"],"properties":{"type":{"type":"string","const":"list"},"attachment":{"type":"object","additionalProperties":false,"required":["type","payload"],"properties":{"type":{"type":"string","const":"template"},"payload":{"type":"object","additionalProperties":false,"required":["template_type","elements"],"properties":{"template_type":{"type":"string","const":"list"},"elements":{"type":"array","minItems":2,"maxItems":4,"items":{"$ref":"#/components/schemas/ListItem"}},"buttons":{"type":"array","minItems":1,"maxItems":1,"items":{"$ref":"#/components/schemas/Button"}}}}}}}};
+const schema59 = {"type":"object","additionalProperties":false,"required":["title"],"properties":{"title":{"type":"string","minLength":1,"maxLength":80},"subtitle":{"type":"string","maxLength":80},"image_url":{"$ref":"#/components/schemas/HttpUrl"},"default_action":{"$ref":"#/components/schemas/DefaultAction"},"buttons":{"type":"array","minItems":1,"maxItems":1,"items":{"$ref":"#/components/schemas/Button"}}}};
 
-function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate46.evaluated;
+const evaluated0 = validate43.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1573,14 +1502,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.title === undefined) && (missing0 = "title")){
-validate46.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate43.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema59.required,parentSchema:schema59,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "title") || (key0 === "subtitle")) || (key0 === "image_url")) || (key0 === "default_action")) || (key0 === "buttons"))){
-validate46.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate43.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data}];
 return false;
 break;
 }
@@ -1592,18 +1521,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 80){
-validate46.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters"}];
+validate43.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema59.properties.title,data:data0}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate46.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate43.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema59.properties.title,data:data0}];
 return false;
 }
 }
 }
 else {
-validate46.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate43.errors = [{instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.title.type,parentSchema:schema59.properties.title,data:data0}];
 return false;
 }
 }
@@ -1619,12 +1548,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 80){
-validate46.errors = [{instancePath:instancePath+"/subtitle",schemaPath:"#/properties/subtitle/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters"}];
+validate43.errors = [{instancePath:instancePath+"/subtitle",schemaPath:"#/properties/subtitle/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema59.properties.subtitle,data:data1}];
 return false;
 }
 }
 else {
-validate46.errors = [{instancePath:instancePath+"/subtitle",schemaPath:"#/properties/subtitle/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate43.errors = [{instancePath:instancePath+"/subtitle",schemaPath:"#/properties/subtitle/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.subtitle.type,parentSchema:schema59.properties.subtitle,data:data1}];
 return false;
 }
 }
@@ -1642,24 +1571,24 @@ if(errors === _errs7){
 if(errors === _errs7){
 if(typeof data2 === "string"){
 if(func1(data2) > 2048){
-validate46.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"}];
+validate43.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema45,data:data2}];
 return false;
 }
 else {
 if(!pattern7.test(data2)){
-validate46.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""}];
+validate43.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema45,data:data2}];
 return false;
 }
 else {
 if(!(formats2(data2))){
-validate46.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""}];
+validate43.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data2}];
 return false;
 }
 }
 }
 }
 else {
-validate46.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate43.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.type,parentSchema:schema45,data:data2}];
 return false;
 }
 }
@@ -1672,8 +1601,8 @@ var valid0 = true;
 if(valid0){
 if(data.default_action !== undefined){
 const _errs9 = errors;
-if(!(validate40(data.default_action, {instancePath:instancePath+"/default_action",parentData:data,parentDataProperty:"default_action",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate38(data.default_action, {instancePath:instancePath+"/default_action",parentData:data,parentDataProperty:"default_action",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -1688,12 +1617,12 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(Array.isArray(data4)){
 if(data4.length > 1){
-validate46.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/maxItems",keyword:"maxItems",params:{limit: 1},message:"must NOT have more than 1 items"}];
+validate43.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/maxItems",keyword:"maxItems",params:{limit: 1},message:"must NOT have more than 1 items",schema:1,parentSchema:schema59.properties.buttons,data:data4}];
 return false;
 }
 else {
 if(data4.length < 1){
-validate46.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate43.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema59.properties.buttons,data:data4}];
 return false;
 }
 else {
@@ -1714,7 +1643,7 @@ break;
 }
 }
 else {
-validate46.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate43.errors = [{instancePath:instancePath+"/buttons",schemaPath:"#/properties/buttons/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema59.properties.buttons.type,parentSchema:schema59.properties.buttons,data:data4}];
 return false;
 }
 }
@@ -1731,20 +1660,20 @@ var valid0 = true;
 }
 }
 else {
-validate46.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate43.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data}];
 return false;
 }
 }
-validate46.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
-validate46.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate45.evaluated;
+const evaluated0 = validate42.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1755,14 +1684,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.type === undefined) && (missing0 = "type")) || ((data.attachment === undefined) && (missing0 = "attachment"))){
-validate45.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate42.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema58.required,parentSchema:schema58,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "type") || (key0 === "attachment"))){
-validate45.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate42.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data}];
 return false;
 break;
 }
@@ -1772,11 +1701,11 @@ if(data.type !== undefined){
 let data0 = data.type;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate45.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate42.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.type.type,parentSchema:schema58.properties.type,data:data0}];
 return false;
 }
 if("list" !== data0){
-validate45.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "list"},message:"must be equal to constant"}];
+validate42.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "list"},message:"must be equal to constant",schema:"list",parentSchema:schema58.properties.type,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -1792,14 +1721,14 @@ if(errors === _errs4){
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 let missing1;
 if(((data1.type === undefined) && (missing1 = "type")) || ((data1.payload === undefined) && (missing1 = "payload"))){
-validate45.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate42.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema58.properties.attachment.required,parentSchema:schema58.properties.attachment,data:data1}];
 return false;
 }
 else {
 const _errs6 = errors;
 for(const key1 in data1){
 if(!((key1 === "type") || (key1 === "payload"))){
-validate45.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate42.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema58.properties.attachment,data:data1}];
 return false;
 break;
 }
@@ -1809,11 +1738,11 @@ if(data1.type !== undefined){
 let data2 = data1.type;
 const _errs7 = errors;
 if(typeof data2 !== "string"){
-validate45.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.attachment.properties.type.type,parentSchema:schema58.properties.attachment.properties.type,data:data2}];
 return false;
 }
 if("template" !== data2){
-validate45.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/const",keyword:"const",params:{allowedValue: "template"},message:"must be equal to constant"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/properties/attachment/properties/type/const",keyword:"const",params:{allowedValue: "template"},message:"must be equal to constant",schema:"template",parentSchema:schema58.properties.attachment.properties.type,data:data2}];
 return false;
 }
 var valid1 = _errs7 === errors;
@@ -1829,14 +1758,14 @@ if(errors === _errs9){
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 let missing2;
 if(((data3.template_type === undefined) && (missing2 = "template_type")) || ((data3.elements === undefined) && (missing2 = "elements"))){
-validate45.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema58.properties.attachment.properties.payload.required,parentSchema:schema58.properties.attachment.properties.payload,data:data3}];
 return false;
 }
 else {
 const _errs11 = errors;
 for(const key2 in data3){
 if(!(((key2 === "template_type") || (key2 === "elements")) || (key2 === "buttons"))){
-validate45.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema58.properties.attachment.properties.payload,data:data3}];
 return false;
 break;
 }
@@ -1846,11 +1775,11 @@ if(data3.template_type !== undefined){
 let data4 = data3.template_type;
 const _errs12 = errors;
 if(typeof data4 !== "string"){
-validate45.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.attachment.properties.payload.properties.template_type.type,parentSchema:schema58.properties.attachment.properties.payload.properties.template_type,data:data4}];
 return false;
 }
 if("list" !== data4){
-validate45.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/const",keyword:"const",params:{allowedValue: "list"},message:"must be equal to constant"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/payload/template_type",schemaPath:"#/properties/attachment/properties/payload/properties/template_type/const",keyword:"const",params:{allowedValue: "list"},message:"must be equal to constant",schema:"list",parentSchema:schema58.properties.attachment.properties.payload.properties.template_type,data:data4}];
 return false;
 }
 var valid2 = _errs12 === errors;
@@ -1865,12 +1794,12 @@ const _errs14 = errors;
 if(errors === _errs14){
 if(Array.isArray(data5)){
 if(data5.length > 4){
-validate45.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items",schema:4,parentSchema:schema58.properties.attachment.properties.payload.properties.elements,data:data5}];
 return false;
 }
 else {
 if(data5.length < 2){
-validate45.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items",schema:2,parentSchema:schema58.properties.attachment.properties.payload.properties.elements,data:data5}];
 return false;
 }
 else {
@@ -1878,8 +1807,8 @@ var valid3 = true;
 const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 const _errs16 = errors;
-if(!(validate46(data5[i0], {instancePath:instancePath+"/attachment/payload/elements/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate43(data5[i0], {instancePath:instancePath+"/attachment/payload/elements/" + i0,parentData:data5,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
 errors = vErrors.length;
 }
 var valid3 = _errs16 === errors;
@@ -1891,7 +1820,7 @@ break;
 }
 }
 else {
-validate45.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/payload/elements",schemaPath:"#/properties/attachment/properties/payload/properties/elements/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema58.properties.attachment.properties.payload.properties.elements.type,parentSchema:schema58.properties.attachment.properties.payload.properties.elements,data:data5}];
 return false;
 }
 }
@@ -1907,12 +1836,12 @@ const _errs17 = errors;
 if(errors === _errs17){
 if(Array.isArray(data7)){
 if(data7.length > 1){
-validate45.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/maxItems",keyword:"maxItems",params:{limit: 1},message:"must NOT have more than 1 items"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/maxItems",keyword:"maxItems",params:{limit: 1},message:"must NOT have more than 1 items",schema:1,parentSchema:schema58.properties.attachment.properties.payload.properties.buttons,data:data7}];
 return false;
 }
 else {
 if(data7.length < 1){
-validate45.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema58.properties.attachment.properties.payload.properties.buttons,data:data7}];
 return false;
 }
 else {
@@ -1933,7 +1862,7 @@ break;
 }
 }
 else {
-validate45.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/payload/buttons",schemaPath:"#/properties/attachment/properties/payload/properties/buttons/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema58.properties.attachment.properties.payload.properties.buttons.type,parentSchema:schema58.properties.attachment.properties.payload.properties.buttons,data:data7}];
 return false;
 }
 }
@@ -1948,7 +1877,7 @@ var valid2 = true;
 }
 }
 else {
-validate45.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate42.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.properties.attachment.properties.payload.type,parentSchema:schema58.properties.attachment.properties.payload,data:data3}];
 return false;
 }
 }
@@ -1962,7 +1891,7 @@ var valid1 = true;
 }
 }
 else {
-validate45.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate42.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.properties.attachment.type,parentSchema:schema58.properties.attachment,data:data1}];
 return false;
 }
 }
@@ -1976,22 +1905,22 @@ var valid0 = true;
 }
 }
 else {
-validate45.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate42.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data}];
 return false;
 }
 }
-validate45.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
-validate45.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema62 = {"type":"object","description":"An image, video, audio clip or file, by URL.","additionalProperties":false,"required":["type","attachment"],"properties":{"type":{"type":"string","const":"media"},"attachment":{"type":"object","additionalProperties":false,"required":["type","payload"],"properties":{"type":{"$ref":"#/components/schemas/MediaType"},"payload":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"$ref":"#/components/schemas/HttpUrl"},"is_reusable":{"type":"boolean"}}}}}}};
-const schema63 = {"type":"string","enum":["image","video","audio","file"]};
+const schema61 = {"type":"object","description":"An image, video, audio clip or file, by URL.","additionalProperties":false,"required":["type","attachment"],"properties":{"type":{"type":"string","const":"media"},"attachment":{"type":"object","additionalProperties":false,"required":["type","payload"],"properties":{"type":{"$ref":"#/components/schemas/MediaType"},"payload":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"$ref":"#/components/schemas/HttpUrl"},"is_reusable":{"type":"boolean"}}}}}}};
+const schema62 = {"type":"string","enum":["image","video","audio","file"]};
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate52.evaluated;
+const evaluated0 = validate48.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2002,14 +1931,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.type === undefined) && (missing0 = "type")) || ((data.attachment === undefined) && (missing0 = "attachment"))){
-validate52.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate48.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema61.required,parentSchema:schema61,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "type") || (key0 === "attachment"))){
-validate52.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate48.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data}];
 return false;
 break;
 }
@@ -2019,11 +1948,11 @@ if(data.type !== undefined){
 let data0 = data.type;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate52.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate48.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.type.type,parentSchema:schema61.properties.type,data:data0}];
 return false;
 }
 if("media" !== data0){
-validate52.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "media"},message:"must be equal to constant"}];
+validate48.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "media"},message:"must be equal to constant",schema:"media",parentSchema:schema61.properties.type,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -2039,14 +1968,14 @@ if(errors === _errs4){
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 let missing1;
 if(((data1.type === undefined) && (missing1 = "type")) || ((data1.payload === undefined) && (missing1 = "payload"))){
-validate52.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate48.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema61.properties.attachment.required,parentSchema:schema61.properties.attachment,data:data1}];
 return false;
 }
 else {
 const _errs6 = errors;
 for(const key1 in data1){
 if(!((key1 === "type") || (key1 === "payload"))){
-validate52.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate48.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema61.properties.attachment,data:data1}];
 return false;
 break;
 }
@@ -2056,11 +1985,11 @@ if(data1.type !== undefined){
 let data2 = data1.type;
 const _errs7 = errors;
 if(typeof data2 !== "string"){
-validate52.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/components/schemas/MediaType/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate48.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/components/schemas/MediaType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.type,parentSchema:schema62,data:data2}];
 return false;
 }
 if(!((((data2 === "image") || (data2 === "video")) || (data2 === "audio")) || (data2 === "file"))){
-validate52.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/components/schemas/MediaType/enum",keyword:"enum",params:{allowedValues: schema63.enum},message:"must be equal to one of the allowed values"}];
+validate48.errors = [{instancePath:instancePath+"/attachment/type",schemaPath:"#/components/schemas/MediaType/enum",keyword:"enum",params:{allowedValues: schema62.enum},message:"must be equal to one of the allowed values",schema:schema62.enum,parentSchema:schema62,data:data2}];
 return false;
 }
 var valid1 = _errs7 === errors;
@@ -2076,14 +2005,14 @@ if(errors === _errs10){
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 let missing2;
 if((data3.url === undefined) && (missing2 = "url")){
-validate52.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate48.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema61.properties.attachment.properties.payload.required,parentSchema:schema61.properties.attachment.properties.payload,data:data3}];
 return false;
 }
 else {
 const _errs12 = errors;
 for(const key2 in data3){
 if(!((key2 === "url") || (key2 === "is_reusable"))){
-validate52.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+validate48.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema61.properties.attachment.properties.payload,data:data3}];
 return false;
 break;
 }
@@ -2097,24 +2026,24 @@ if(errors === _errs14){
 if(errors === _errs14){
 if(typeof data4 === "string"){
 if(func1(data4) > 2048){
-validate52.errors = [{instancePath:instancePath+"/attachment/payload/url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"}];
+validate48.errors = [{instancePath:instancePath+"/attachment/payload/url",schemaPath:"#/components/schemas/HttpUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema45,data:data4}];
 return false;
 }
 else {
 if(!pattern7.test(data4)){
-validate52.errors = [{instancePath:instancePath+"/attachment/payload/url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""}];
+validate48.errors = [{instancePath:instancePath+"/attachment/payload/url",schemaPath:"#/components/schemas/HttpUrl/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema45,data:data4}];
 return false;
 }
 else {
 if(!(formats2(data4))){
-validate52.errors = [{instancePath:instancePath+"/attachment/payload/url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""}];
+validate48.errors = [{instancePath:instancePath+"/attachment/payload/url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data4}];
 return false;
 }
 }
 }
 }
 else {
-validate52.errors = [{instancePath:instancePath+"/attachment/payload/url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate48.errors = [{instancePath:instancePath+"/attachment/payload/url",schemaPath:"#/components/schemas/HttpUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.type,parentSchema:schema45,data:data4}];
 return false;
 }
 }
@@ -2126,9 +2055,10 @@ var valid3 = true;
 }
 if(valid3){
 if(data3.is_reusable !== undefined){
+let data5 = data3.is_reusable;
 const _errs16 = errors;
-if(typeof data3.is_reusable !== "boolean"){
-validate52.errors = [{instancePath:instancePath+"/attachment/payload/is_reusable",schemaPath:"#/properties/attachment/properties/payload/properties/is_reusable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+if(typeof data5 !== "boolean"){
+validate48.errors = [{instancePath:instancePath+"/attachment/payload/is_reusable",schemaPath:"#/properties/attachment/properties/payload/properties/is_reusable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema61.properties.attachment.properties.payload.properties.is_reusable.type,parentSchema:schema61.properties.attachment.properties.payload.properties.is_reusable,data:data5}];
 return false;
 }
 var valid3 = _errs16 === errors;
@@ -2141,7 +2071,7 @@ var valid3 = true;
 }
 }
 else {
-validate52.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate48.errors = [{instancePath:instancePath+"/attachment/payload",schemaPath:"#/properties/attachment/properties/payload/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.properties.attachment.properties.payload.type,parentSchema:schema61.properties.attachment.properties.payload,data:data3}];
 return false;
 }
 }
@@ -2155,7 +2085,7 @@ var valid1 = true;
 }
 }
 else {
-validate52.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate48.errors = [{instancePath:instancePath+"/attachment",schemaPath:"#/properties/attachment/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.properties.attachment.type,parentSchema:schema61.properties.attachment,data:data1}];
 return false;
 }
 }
@@ -2169,14 +2099,14 @@ var valid0 = true;
 }
 }
 else {
-validate52.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate48.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data}];
 return false;
 }
 }
-validate52.errors = vErrors;
+validate48.errors = vErrors;
 return errors === 0;
 }
-validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate48.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2189,250 +2119,141 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-const _errs0 = errors;
-let valid0 = false;
-let passing0 = null;
-const _errs1 = errors;
-const _errs2 = errors;
-if(errors === _errs2){
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const tag0 = data.type;
+if(typeof tag0 == "string"){
+if(tag0 === "text"){
+const _errs3 = errors;
+if(errors === _errs3){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.type === undefined) && (missing0 = "type")) || ((data.text === undefined) && (missing0 = "text"))){
-const err0 = {instancePath,schemaPath:"#/components/schemas/TextBotMessage/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"};
-if(vErrors === null){
-vErrors = [err0];
+validate23.errors = [{instancePath,schemaPath:"#/components/schemas/TextBotMessage/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema64.required,parentSchema:schema64,data}];
+return false;
 }
 else {
-vErrors.push(err0);
-}
-errors++;
-}
-else {
-const _errs4 = errors;
+const _errs5 = errors;
 for(const key0 in data){
 if(!((key0 === "type") || (key0 === "text"))){
-const err1 = {instancePath,schemaPath:"#/components/schemas/TextBotMessage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
+validate23.errors = [{instancePath,schemaPath:"#/components/schemas/TextBotMessage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data}];
+return false;
 break;
 }
 }
-if(_errs4 === errors){
+if(_errs5 === errors){
 if(data.type !== undefined){
 let data0 = data.type;
-const _errs5 = errors;
+const _errs6 = errors;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/components/schemas/TextBotMessage/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
+validate23.errors = [{instancePath:instancePath+"/type",schemaPath:"#/components/schemas/TextBotMessage/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.type.type,parentSchema:schema64.properties.type,data:data0}];
+return false;
 }
 if("text" !== data0){
-const err3 = {instancePath:instancePath+"/type",schemaPath:"#/components/schemas/TextBotMessage/properties/type/const",keyword:"const",params:{allowedValue: "text"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err3];
+validate23.errors = [{instancePath:instancePath+"/type",schemaPath:"#/components/schemas/TextBotMessage/properties/type/const",keyword:"const",params:{allowedValue: "text"},message:"must be equal to constant",schema:"text",parentSchema:schema64.properties.type,data:data0}];
+return false;
+}
+var valid3 = _errs6 === errors;
 }
 else {
-vErrors.push(err3);
+var valid3 = true;
 }
-errors++;
-}
-var valid2 = _errs5 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
+if(valid3){
 if(data.text !== undefined){
 let data1 = data.text;
-const _errs7 = errors;
-if(errors === _errs7){
+const _errs8 = errors;
+if(errors === _errs8){
 if(typeof data1 === "string"){
 if(func1(data1) > 2000){
-const err4 = {instancePath:instancePath+"/text",schemaPath:"#/components/schemas/TextBotMessage/properties/text/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
+validate23.errors = [{instancePath:instancePath+"/text",schemaPath:"#/components/schemas/TextBotMessage/properties/text/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema64.properties.text,data:data1}];
+return false;
 }
 else {
 if(func1(data1) < 1){
-const err5 = {instancePath:instancePath+"/text",schemaPath:"#/components/schemas/TextBotMessage/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
+validate23.errors = [{instancePath:instancePath+"/text",schemaPath:"#/components/schemas/TextBotMessage/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64.properties.text,data:data1}];
+return false;
 }
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/text",schemaPath:"#/components/schemas/TextBotMessage/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
+validate23.errors = [{instancePath:instancePath+"/text",schemaPath:"#/components/schemas/TextBotMessage/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.text.type,parentSchema:schema64.properties.text,data:data1}];
+return false;
+}
+}
+var valid3 = _errs8 === errors;
 }
 else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-var valid2 = _errs7 === errors;
-}
-else {
-var valid2 = true;
+var valid3 = true;
 }
 }
 }
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/components/schemas/TextBotMessage/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
+validate23.errors = [{instancePath,schemaPath:"#/components/schemas/TextBotMessage/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data}];
+return false;
 }
 }
-var _valid0 = _errs1 === errors;
-if(_valid0){
-valid0 = true;
-passing0 = 0;
 var props0 = true;
 }
-const _errs9 = errors;
+else if(tag0 === "buttons"){
 if(!(validate24(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
 errors = vErrors.length;
 }
-var _valid0 = _errs9 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 1;
 if(props0 !== true){
 props0 = true;
 }
 }
-const _errs10 = errors;
-if(!(validate34(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+else if(tag0 === "quick_replies"){
+if(!(validate33(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
-var _valid0 = _errs10 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 2];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 2;
 if(props0 !== true){
 props0 = true;
 }
 }
-const _errs11 = errors;
-if(!(validate38(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+else if(tag0 === "carousel"){
+if(!(validate36(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
 errors = vErrors.length;
 }
-var _valid0 = _errs11 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 3];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 3;
 if(props0 !== true){
 props0 = true;
 }
 }
-const _errs12 = errors;
-if(!(validate45(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+else if(tag0 === "list"){
+if(!(validate42(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
 errors = vErrors.length;
 }
-var _valid0 = _errs12 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 4];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 4;
 if(props0 !== true){
 props0 = true;
 }
 }
-const _errs13 = errors;
-if(!(validate52(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+else if(tag0 === "media"){
+if(!(validate48(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
 errors = vErrors.length;
 }
-var _valid0 = _errs13 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 5];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 5;
 if(props0 !== true){
 props0 = true;
 }
 }
-}
-}
-}
-}
-}
-if(!valid0){
-const err8 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err8];
-}
 else {
-vErrors.push(err8);
-}
-errors++;
-validate23.errors = vErrors;
+validate23.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema37.discriminator,parentSchema:schema37,data}];
 return false;
 }
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
 }
 else {
-vErrors = null;
+validate23.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema37.discriminator,parentSchema:schema37,data}];
+return false;
 }
+}
+else {
+validate23.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data}];
+return false;
 }
 }
 validate23.errors = vErrors;
@@ -2456,7 +2277,7 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.senderId === undefined) && (missing0 = "senderId")) || ((data.recipient === undefined) && (missing0 = "recipient"))) || ((data.botId === undefined) && (missing0 = "botId"))) || ((data.messageId === undefined) && (missing0 = "messageId"))) || ((data.inReplyTo === undefined) && (missing0 = "inReplyTo"))) || ((data.messageCounter === undefined) && (missing0 = "messageCounter"))) || ((data.timestamp === undefined) && (missing0 = "timestamp"))) || ((data.message === undefined) && (missing0 = "message"))){
-validate22.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate22.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema33.required,parentSchema:schema33,data}];
 return false;
 }
 else {
@@ -2467,24 +2288,24 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 128){
-validate22.errors = [{instancePath:instancePath+"/senderId",schemaPath:"#/components/schemas/SenderId/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
+validate22.errors = [{instancePath:instancePath+"/senderId",schemaPath:"#/components/schemas/SenderId/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema34,data:data0}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate22.errors = [{instancePath:instancePath+"/senderId",schemaPath:"#/components/schemas/SenderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate22.errors = [{instancePath:instancePath+"/senderId",schemaPath:"#/components/schemas/SenderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34,data:data0}];
 return false;
 }
 else {
 if(!pattern4.test(data0)){
-validate22.errors = [{instancePath:instancePath+"/senderId",schemaPath:"#/components/schemas/SenderId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~:@-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~:@-]+$"+"\""}];
+validate22.errors = [{instancePath:instancePath+"/senderId",schemaPath:"#/components/schemas/SenderId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~:@-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~:@-]+$"+"\"",schema:"^[A-Za-z0-9._~:@-]+$",parentSchema:schema34,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/senderId",schemaPath:"#/components/schemas/SenderId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/senderId",schemaPath:"#/components/schemas/SenderId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data:data0}];
 return false;
 }
 }
@@ -2501,7 +2322,7 @@ if(errors === _errs4){
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 let missing1;
 if((data1.id === undefined) && (missing1 = "id")){
-validate22.errors = [{instancePath:instancePath+"/recipient",schemaPath:"#/properties/recipient/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate22.errors = [{instancePath:instancePath+"/recipient",schemaPath:"#/properties/recipient/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema33.properties.recipient.required,parentSchema:schema33.properties.recipient,data:data1}];
 return false;
 }
 else {
@@ -2511,24 +2332,24 @@ const _errs7 = errors;
 if(errors === _errs7){
 if(typeof data2 === "string"){
 if(func1(data2) > 128){
-validate22.errors = [{instancePath:instancePath+"/recipient/id",schemaPath:"#/components/schemas/SenderId/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
+validate22.errors = [{instancePath:instancePath+"/recipient/id",schemaPath:"#/components/schemas/SenderId/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema34,data:data2}];
 return false;
 }
 else {
 if(func1(data2) < 1){
-validate22.errors = [{instancePath:instancePath+"/recipient/id",schemaPath:"#/components/schemas/SenderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate22.errors = [{instancePath:instancePath+"/recipient/id",schemaPath:"#/components/schemas/SenderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34,data:data2}];
 return false;
 }
 else {
 if(!pattern4.test(data2)){
-validate22.errors = [{instancePath:instancePath+"/recipient/id",schemaPath:"#/components/schemas/SenderId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~:@-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~:@-]+$"+"\""}];
+validate22.errors = [{instancePath:instancePath+"/recipient/id",schemaPath:"#/components/schemas/SenderId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~:@-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~:@-]+$"+"\"",schema:"^[A-Za-z0-9._~:@-]+$",parentSchema:schema34,data:data2}];
 return false;
 }
 }
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/recipient/id",schemaPath:"#/components/schemas/SenderId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/recipient/id",schemaPath:"#/components/schemas/SenderId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data:data2}];
 return false;
 }
 }
@@ -2536,7 +2357,7 @@ return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/recipient",schemaPath:"#/properties/recipient/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath:instancePath+"/recipient",schemaPath:"#/properties/recipient/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.recipient.type,parentSchema:schema33.properties.recipient,data:data1}];
 return false;
 }
 }
@@ -2553,12 +2374,12 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data3 === "string"){
 if(!pattern6.test(data3)){
-validate22.errors = [{instancePath:instancePath+"/botId",schemaPath:"#/components/schemas/BotId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"+"\""}];
+validate22.errors = [{instancePath:instancePath+"/botId",schemaPath:"#/components/schemas/BotId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",parentSchema:schema36,data:data3}];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/botId",schemaPath:"#/components/schemas/BotId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/botId",schemaPath:"#/components/schemas/BotId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:data3}];
 return false;
 }
 }
@@ -2569,9 +2390,10 @@ var valid0 = true;
 }
 if(valid0){
 if(data.messageId !== undefined){
+let data4 = data.messageId;
 const _errs12 = errors;
-if(typeof data.messageId !== "string"){
-validate22.errors = [{instancePath:instancePath+"/messageId",schemaPath:"#/properties/messageId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data4 !== "string"){
+validate22.errors = [{instancePath:instancePath+"/messageId",schemaPath:"#/properties/messageId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.messageId.type,parentSchema:schema33.properties.messageId,data:data4}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -2581,9 +2403,10 @@ var valid0 = true;
 }
 if(valid0){
 if(data.inReplyTo !== undefined){
+let data5 = data.inReplyTo;
 const _errs14 = errors;
-if(typeof data.inReplyTo !== "string"){
-validate22.errors = [{instancePath:instancePath+"/inReplyTo",schemaPath:"#/properties/inReplyTo/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data5 !== "string"){
+validate22.errors = [{instancePath:instancePath+"/inReplyTo",schemaPath:"#/properties/inReplyTo/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.inReplyTo.type,parentSchema:schema33.properties.inReplyTo,data:data5}];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -2596,13 +2419,13 @@ if(data.messageCounter !== undefined){
 let data6 = data.messageCounter;
 const _errs16 = errors;
 if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
-validate22.errors = [{instancePath:instancePath+"/messageCounter",schemaPath:"#/properties/messageCounter/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [{instancePath:instancePath+"/messageCounter",schemaPath:"#/properties/messageCounter/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.messageCounter.type,parentSchema:schema33.properties.messageCounter,data:data6}];
 return false;
 }
 if(errors === _errs16){
 if(typeof data6 == "number"){
 if(data6 < 1 || isNaN(data6)){
-validate22.errors = [{instancePath:instancePath+"/messageCounter",schemaPath:"#/properties/messageCounter/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate22.errors = [{instancePath:instancePath+"/messageCounter",schemaPath:"#/properties/messageCounter/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33.properties.messageCounter,data:data6}];
 return false;
 }
 }
@@ -2620,12 +2443,12 @@ if(errors === _errs18){
 if(errors === _errs18){
 if(typeof data7 === "string"){
 if(!(formats0.validate(data7))){
-validate22.errors = [{instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
+validate22.errors = [{instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema33.properties.timestamp,data:data7}];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [{instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.timestamp.type,parentSchema:schema33.properties.timestamp,data:data7}];
 return false;
 }
 }
@@ -2637,9 +2460,10 @@ var valid0 = true;
 }
 if(valid0){
 if(data.verifyToken !== undefined){
+let data8 = data.verifyToken;
 const _errs20 = errors;
-if(typeof data.verifyToken !== "string"){
-validate22.errors = [{instancePath:instancePath+"/verifyToken",schemaPath:"#/properties/verifyToken/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data8 !== "string"){
+validate22.errors = [{instancePath:instancePath+"/verifyToken",schemaPath:"#/properties/verifyToken/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.verifyToken.type,parentSchema:schema33.properties.verifyToken,data:data8}];
 return false;
 }
 var valid0 = _errs20 === errors;
@@ -2670,7 +2494,7 @@ var valid0 = true;
 }
 }
 else {
-validate22.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data}];
 return false;
 }
 }
