@@ -4,6 +4,7 @@
  * POSTed; and the receiver's answer.
  */
 import { request } from 'undici';
+import { shortenText } from '../contract/text-limit.js';
 import type { BotMessageEvent } from '../client/receiver/index.js';
 
 export interface EventFields {
@@ -52,7 +53,7 @@ export function buildEvent(example: BotMessageEvent, fields: EventFields): BotMe
 
 function firstLine(text: string): string {
   const line = text.split('\n', 1)[0]!.trim();
-  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+  return shortenText(line, 60);
 }
 
 /** Sends a request and reads the answer; never throws for an HTTP or connection failure. */

@@ -3,6 +3,7 @@
  * `{{name}}` or `{{name|default}}` placeholders filled from the conversation's variables.
  */
 import type { components } from '../../spec/generated/api.js';
+import { shortenText } from '../../contract/text-limit.js';
 import { botMessageLengthLimits, isBotMessage, pointerSegments, type SchemaProblem } from './spec-schemas.js';
 
 type BotMessage = components['schemas']['BotMessage'];
@@ -25,7 +26,6 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_.]{0,63})\s*(?:\|([^{}]*))?\}\}
 const URL_KEYS = new Set(['url', 'image_url']);
 // The engine finds a click's transition by its payload, so payloads must reach the user as written.
 const LITERAL_KEYS = new Set(['payload']);
-const ELLIPSIS = '…';
 
 /** Fills the placeholders of one string; `inUrl` URI-encodes the values (not the defaults, which the author wrote). */
 export function renderString(template: string, variables: Variables, inUrl = false): string {
@@ -109,6 +109,6 @@ function truncateAt(message: object, pointer: string, limit: number): void {
     | undefined;
   const value = parent?.[last];
   if (typeof value !== 'string') return;
-  // Code points, as JSON Schema's maxLength counts them, so a surrogate pair is never split.
-  parent![last] = Array.from(value).slice(0, limit - ELLIPSIS.length).join('') + ELLIPSIS;
+  // Between grapheme clusters, counted in code points as maxLength counts them (issue 10, item 14).
+  parent![last] = shortenText(value, limit);
 }

@@ -84,6 +84,17 @@ describe('renderMessage', () => {
     expect(rendered.attachment.payload.buttons[0]).toMatchObject({ title: `Open ${'x'.repeat(14)}…` });
   });
 
+  // Issue 10, item 14: a cut by code points split a flag (two regional indicators) or a skin tone from its emoji.
+  it('cuts between user-perceived characters, never inside a flag or an emoji with its skin tone', () => {
+    const rendered = renderMessage(messageTemplate(buttons('Hi', 'https://example.com/')), { site: `${'x'.repeat(13)}🇧🇪👋🏽` });
+    if (rendered.type !== 'buttons') throw new Error('expected buttons');
+    // "Open " + 13 x = 18 code points; the flag (2) would make 20 with no room for the ellipsis.
+    expect(rendered.attachment.payload.buttons[0]).toMatchObject({ title: `Open ${'x'.repeat(13)}…` });
+    const flagFits = renderMessage(messageTemplate(buttons('Hi', 'https://example.com/')), { site: `${'x'.repeat(12)}🇧🇪👋🏽` });
+    if (flagFits.type !== 'buttons') throw new Error('expected buttons');
+    expect(flagFits.attachment.payload.buttons[0]).toMatchObject({ title: `Open ${'x'.repeat(12)}🇧🇪…` });
+  });
+
   it('sends the message with its placeholders at their defaults when a value would break it', () => {
     const template = messageTemplate(buttons('Hi {{firstName}}', '{{scheme|https}}://example.com/'));
     const rendered = renderMessage(template, { firstName: 'Ada', scheme: 'javascript:alert(1)//', site: 'shop' });
