@@ -28,6 +28,7 @@ function apiErrors(body: unknown): unknown[] {
       method: 'POST',
       path: '/v1/bots/demo/channels/webhook/messages',
       headers: { 'content-type': 'application/json', authorization: 'Bearer t' },
+      params: { botId: 'demo' },
       query: {},
       body,
     });
