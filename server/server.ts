@@ -85,9 +85,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   const spec = loadSpecDocument();
   let stopping = false;
+  const validator = await createRequestValidator(spec);
   const app = createHttpApp({
     router: buildRouter(spec),
-    validator: await createRequestValidator(spec),
+    validator,
     handlers: {
       ...messageHandlers(context),
       ...channelHandlers(context),
@@ -125,6 +126,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   await listen(server, config.port, config.host);
+  // Listening first: the cold start ends at the first answer, not after every validator is built.
+  validator.warmUp().catch((error) => logger.error({ err: error }, 'compiling the request validators failed'));
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   ownUrl = url;

@@ -42,6 +42,12 @@ export type ValidatedInput<K extends ServedOperationId> = Pick<OperationRequest<
 export interface RequestValidator {
   /** The request in the operation's generated types; a 400 problem naming each failing field otherwise. */
   validate<K extends ServedOperationId>(operationId: K, request: RawRequest): ValidatedInput<K>;
+  /**
+   * Compiles the validators not compiled yet, one operation per turn of the event loop, so that
+   * requests served meanwhile wait for one operation's compilation at most. Call it once the
+   * server listens; an operation asked for before its turn compiles on first use.
+   */
+  warmUp(): Promise<void>;
 }
 
 export async function createRequestValidator(spec: SpecDocument): Promise<RequestValidator> {
@@ -49,6 +55,10 @@ export async function createRequestValidator(spec: SpecDocument): Promise<Reques
     definition: validationDocument(spec.document),
     strict: true,
     validate: true,
+    // Validators compile on first use instead of all at start (about a second of Ajv code
+    // generation, most of the cold start; response validators are never used here), and the
+    // document, already parsed, is dereferenced synchronously.
+    quick: true,
     customizeAjv: (_ajv, options) => {
       // The contract's options, which the error rule relies on (contract/schema-errors.ts).
       const ajv = new Ajv2020({ ...options, ...CONTRACT_AJV_OPTIONS, allErrors: true });
@@ -61,6 +71,12 @@ export async function createRequestValidator(spec: SpecDocument): Promise<Reques
   const operations = new Map(api.getOperations().map((operation) => [operation.operationId, operation]));
 
   return {
+    async warmUp() {
+      for (const operationId of operations.keys()) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (operationId) api.validator.getRequestValidatorsForOperation(operationId);
+      }
+    },
     validate<K extends ServedOperationId>(operationId: K, request: RawRequest): ValidatedInput<K> {
       const operation = operations.get(operationId);
       if (!operation) throw new Error(`the spec has no operation ${operationId}`);
