@@ -9,6 +9,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadBotDefinitions, type BotDefinition } from './bot/definition.js';
 import { ensureBotTokens } from './bot-registry.js';
 import type { ChannelContext, WebhookUrlVerifier } from './channel/context.js';
+import { EventHub, type EventStreamOptions } from './channel/event-stream.js';
 import { startIdempotencyKeyPurge } from './channel/idempotency-key-purge.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -17,9 +18,11 @@ import { createHttpApp } from './http/app.js';
 import { channelHandlers } from './http/handlers/channel.js';
 import { conversationHandlers } from './http/handlers/conversations.js';
 import { deliveryHandlers } from './http/handlers/deliveries.js';
+import { eventHandlers } from './http/handlers/events.js';
 import { legacyHandlers } from './http/handlers/legacy.js';
 import { messageHandlers } from './http/handlers/messages.js';
 import { operationsHandlers } from './http/handlers/operations.js';
+import { testReceiverHandlers } from './http/handlers/test-receiver.js';
 import { createRequestValidator } from './http/request-validator.js';
 import { buildRouter } from './http/router.js';
 import { loadSpecDocument } from './spec-document.js';
@@ -37,6 +40,8 @@ export interface StartServerOptions {
   verifyWebhookUrl?: WebhookUrlVerifier;
   /** Start without the delivery worker (tests that inspect queued deliveries). */
   startDelivery?: boolean;
+  /** The event stream's poll interval, keep-alive and per-client buffer bound (tests make them small). */
+  eventStream?: EventStreamOptions;
 }
 
 export interface RunningServer {
@@ -47,6 +52,8 @@ export interface RunningServer {
   context: ChannelContext;
   database: Database;
   delivery: DeliveryRuntime;
+  /** The open event streams. */
+  eventHub: EventHub;
   bots: ReadonlyMap<string, BotDefinition>;
   /** Stops accepting, lets in-flight deliveries finish within the grace period, closes the store. */
   close(): Promise<void>;
@@ -67,7 +74,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const delivery = createDelivery({ config, database, clock, random: options.random ?? Math.random, logger, registry });
+  const delivery = createDelivery({ config, database, clock, random: options.random ?? Math.random, logger, registry, botIds: new Set(bots.keys()) });
+  const eventHub = new EventHub(database.db, logger, options.eventStream);
 
   // The server's own address is known once it listens; a configured one is known now.
   let ownUrl = '';
@@ -95,6 +103,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...deliveryHandlers(context),
       ...conversationHandlers(context),
       ...legacyHandlers(context),
+      ...eventHandlers(context, eventHub),
+      ...testReceiverHandlers(context, delivery.testReceiver),
       ...operationsHandlers({
         registry,
         spec,
@@ -141,10 +151,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     context,
     database,
     delivery,
+    eventHub,
     bots,
     close() {
       closing ??= (async () => {
         stopping = true;
+        eventHub.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await delivery.stop(config.delivery.shutdownGraceMs);

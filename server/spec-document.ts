@@ -5,6 +5,8 @@ import { parse } from 'yaml';
 
 export { SPEC_FILE };
 export const DOCS_FILE = packageFile('spec/docs/index.html');
+/** The integration console, built by `npm run build` (console/build.ts). */
+export const CONSOLE_FILE = packageFile('dist/console/index.html');
 
 export interface SpecDocument {
   text: string;

@@ -9,6 +9,7 @@ import type { components } from '../../spec/generated/api.js';
 import { runTurn } from '../bot/engine.js';
 import { Problem } from '../problem.js';
 import {
+  appendEvents,
   appendMessages,
   isWriteConflict,
   enqueueDeliveries,
@@ -70,30 +71,39 @@ export async function acceptMessage(
           { state: turn.state, variables: turn.variables },
           now,
         );
-        await enqueueDeliveries(
-          trx,
-          storedBot.map((m) => ({
-            id: ctx.ids('dlv'),
-            botId: input.botId,
-            conversationId: conversation.id,
+        const deliveries = storedBot.map((m) => ({
+          id: ctx.ids('dlv'),
+          botId: input.botId,
+          conversationId: conversation.id,
+          senderId: sender.id,
+          messageId: m.id,
+          // One id per bot message: the receiver deduplicates on it across retries and redeliveries.
+          webhookId: m.id,
+          messageCounter: m.messageCounter!,
+          event: {
             senderId: sender.id,
+            recipient: { id: sender.id },
+            botId: input.botId,
             messageId: m.id,
-            // One id per bot message: the receiver deduplicates on it across retries and redeliveries.
-            webhookId: m.id,
+            inReplyTo: userMessage.id,
             messageCounter: m.messageCounter!,
-            event: {
-              senderId: sender.id,
-              recipient: { id: sender.id },
-              botId: input.botId,
-              messageId: m.id,
-              inReplyTo: userMessage.id,
-              messageCounter: m.messageCounter!,
-              timestamp: new Date(now).toISOString(),
-              message: m.body as components['schemas']['BotMessage'],
-            },
+            timestamp: new Date(now).toISOString(),
+            message: m.body as components['schemas']['BotMessage'],
+          },
+        }));
+        await enqueueDeliveries(trx, deliveries, now);
+        await appendEvents(trx, [
+          {
+            botId: input.botId,
+            senderId: sender.id,
+            record: { type: 'message.created', actor: 'user', createdAt: now, botId: input.botId, senderId: sender.id, message: { id: storedUser!.id, sequence: storedUser!.sequence, body: storedUser!.body } },
+          },
+          ...deliveries.map((d) => ({
+            botId: input.botId,
+            senderId: sender.id,
+            record: { type: 'message.created' as const, actor: 'bot' as const, createdAt: now, event: d.event },
           })),
-          now,
-        );
+        ]);
         const channel = await findChannel(trx, input.botId);
         const result: MessageAccepted = {
           messageId: storedUser!.id,

@@ -11,6 +11,8 @@ import type { Database } from '../store/database.js';
 import { deliveryStore } from './delivery-store.js';
 import { createWebhookDispatcher } from './dispatcher.js';
 import { HandshakeError, verifyWebhookUrl } from './handshake.js';
+import { sendAttempt } from './send-attempt.js';
+import { TestReceiver } from './test-receiver.js';
 import { UrlGuard, UrlRefusedError } from './url-guard.js';
 import { DeliveryWorker } from './worker.js';
 
@@ -24,6 +26,8 @@ export interface DeliveryRuntime {
   stop(graceMs?: number): Promise<void>;
   isRunning(): boolean;
   worker: DeliveryWorker;
+  /** The built-in test receiver, delivered to in this process. */
+  testReceiver: TestReceiver;
 }
 
 export function createDelivery(deps: {
@@ -33,11 +37,14 @@ export function createDelivery(deps: {
   random: () => number;
   logger: Logger;
   registry: Registry;
+  /** The bots that may use the built-in test receiver. */
+  botIds: ReadonlySet<string>;
 }): DeliveryRuntime {
   const { config, database, clock, random, registry } = deps;
   const logger = deps.logger.child({ component: 'delivery' });
   const guard = new UrlGuard({ allowedHosts: config.webhookAllowedHosts });
   const dispatcher = createWebhookDispatcher(guard, { connectTimeoutMs: config.delivery.timeoutMs });
+  const testReceiver = new TestReceiver(database.db, clock, deps.botIds);
   const worker = new DeliveryWorker({
     store: deliveryStore(database.db),
     dispatcher,
@@ -50,12 +57,17 @@ export function createDelivery(deps: {
     leaseMs: config.delivery.leaseMs,
     timeoutMs: config.delivery.timeoutMs,
     retrySchedule: config.delivery.retryScheduleMs,
+    // The built-in receiver's URL never reaches the network: it is delivered to in this process.
+    send: (request) => (testReceiver.botOf(request.url) === undefined ? sendAttempt(request) : testReceiver.deliver(request)),
   });
 
   let stopping: Promise<void> | undefined;
   return {
     worker,
+    testReceiver,
     async verifyWebhookUrl(url, handshake) {
+      // The built-in receiver is this server: nothing to resolve, and it answers every handshake.
+      if (testReceiver.botOf(url) !== undefined) return { ok: true };
       try {
         if (handshake === false) await guard.check(url);
         else await verifyWebhookUrl(url, handshake.verifyToken, { guard, dispatcher, timeoutMs: config.delivery.timeoutMs });

@@ -20,7 +20,8 @@ import { DeliveryMetrics, type DeliveryEnd } from './delivery-metrics.js';
 import type { AttemptResult, ClaimedDelivery, DeliveryStore } from './delivery-store.js';
 import { DEFAULT_USER_AGENT } from './dispatcher.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, MAX_RETRY_AFTER_MS, type Random } from './retry-schedule.js';
-import { sendAttempt } from './send-attempt.js';
+import type { AttemptOutcome } from './attempt-outcome.js';
+import { sendAttempt, type AttemptRequest } from './send-attempt.js';
 
 export interface DeliveryWorkerOptions {
   store: DeliveryStore;
@@ -51,6 +52,8 @@ export interface DeliveryWorkerOptions {
   /** The longest `Retry-After` honoured. Default 1 h. */
   maxRetryAfterMs?: number;
   userAgent?: string;
+  /** Sends one attempt; `sendAttempt` over the network unless replaced (the built-in test receiver). */
+  send?: (request: AttemptRequest) => Promise<AttemptOutcome>;
 }
 
 export interface StopOptions {
@@ -73,6 +76,7 @@ export class DeliveryWorker {
   readonly #schedule: readonly number[];
   readonly #maxRetryAfterMs: number;
   readonly #userAgent: string;
+  readonly #send: (request: AttemptRequest) => Promise<AttemptOutcome>;
 
   #loop: Promise<void> | null = null;
   #stopping = false;
@@ -106,6 +110,7 @@ export class DeliveryWorker {
     }
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS;
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.#send = options.send ?? sendAttempt;
     this.metrics = new DeliveryMetrics(options.registry ?? new Registry(), () => this.#store.countPendingDeliveries());
   }
 
@@ -227,7 +232,7 @@ export class DeliveryWorker {
     };
     try {
       const attemptedAt = this.#clock.now();
-      const outcome = await sendAttempt({
+      const outcome = await this.#send({
         url: delivery.channel.url,
         ...botMessageRequest(delivery, attemptedAt, this.#userAgent),
         dispatcher: this.#dispatcher,

@@ -39,6 +39,12 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   if (missing.length > 0) throw new Error(`no handler for the spec's operations: ${missing.join(', ')}`);
 
   const app = new Koa({ proxy: false });
+  // Errors rendered above never reach here; what does is a streamed body (the event stream) whose
+  // client went away, which is expected, or a socket fault.
+  app.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET' || error.code === 'EPIPE') return;
+    options.logger.warn({ err: error }, 'response stream failed');
+  });
   const requests = new Counter({
     name: 'webhook_channel_http_requests_total',
     help: 'HTTP requests by operation and status.',

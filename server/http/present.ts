@@ -1,6 +1,6 @@
 /** Store records → the spec's JSON shapes (ISO times, optional fields left out rather than null). */
 import type { components } from '../../spec/generated/api.js';
-import type { AttemptRecord, ChannelRecord, ConversationRecord, DeliveryRecord, MessageRecord } from '../store/index.js';
+import type { AttemptRecord, ChannelRecord, ConversationRecord, DeliveryRecord, MessageRecord, StoredEvent } from '../store/index.js';
 
 type Schemas = components['schemas'];
 
@@ -33,7 +33,7 @@ export function presentSecret(c: ChannelRecord, now: number): Schemas['WebhookSe
   };
 }
 
-export function presentDelivery(d: DeliveryRecord): Schemas['Delivery'] {
+export function presentDelivery(d: Omit<DeliveryRecord, 'event'>): Schemas['Delivery'] {
   return {
     id: d.id,
     webhookId: d.webhookId,
@@ -93,5 +93,23 @@ export function presentSession(c: ConversationRecord): Schemas['Session'] {
     ...(c.state !== null && { state: c.state }),
     variables: c.variables,
     updatedAt: iso(c.updatedAt),
+  };
+}
+
+/** One event of the bot's log as the spec's `StreamEvent`. */
+export function presentStreamEvent(e: StoredEvent): Schemas['StreamEvent'] {
+  const id = String(e.id);
+  const r = e.record;
+  const createdAt = iso(r.createdAt);
+  if (r.type === 'delivery.updated') {
+    return { id, type: r.type, createdAt, delivery: presentDelivery(r.delivery), ...(r.attempt && { attempt: presentAttempt(r.attempt) }) };
+  }
+  if (r.actor === 'bot') return { id, type: r.type, createdAt, actor: 'bot', event: r.event };
+  return {
+    id,
+    type: r.type,
+    createdAt,
+    actor: 'user',
+    event: { senderId: r.senderId, botId: r.botId, messageId: r.message.id, sequence: r.message.sequence, timestamp: createdAt, message: r.message.body as Schemas['UserMessage'] },
   };
 }

@@ -25,3 +25,5 @@ export { findIdempotencyRecord, saveIdempotencyRecord, deleteExpiredIdempotencyK
 export { ping } from './ping.js';
 export { listenForDeliveries, type DeliveryWakeups } from './delivery-wakeups.js';
 export { isStoreUnavailable, isWriteConflict, WriteConflictError } from './store-errors.js';
+export { appendEvents, type NewEvent } from './append-events.js';
+export { listEvents, listEventHeads, newestEventId } from './list-events.js';

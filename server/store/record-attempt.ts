@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AttemptRecord } from './records.js';
+import { appendEvents } from './append-events.js';
+import { deliveryUpdated, toDelivery, type AttemptRecord } from './records.js';
 import type { Schema } from './schema.js';
 
 export interface AttemptResult extends AttemptRecord {
@@ -46,5 +47,17 @@ export async function recordAttempts(db: Kysely<Schema>, attempts: readonly Atte
         .where('id', '=', a.deliveryId)
         .execute();
     }
+    // The event log records each attempt with the delivery as it now stands.
+    const rows = await trx.selectFrom('deliveries').selectAll().where('id', 'in', attempts.map((a) => a.deliveryId)).execute();
+    const deliveries = new Map(rows.map((row) => [row.id, toDelivery(row)]));
+    await appendEvents(
+      trx,
+      attempts.flatMap((a) => {
+        const delivery = deliveries.get(a.deliveryId);
+        if (!delivery) return [];
+        const { next: _next, ...attempt } = a;
+        return [{ botId: delivery.botId, senderId: delivery.senderId, record: deliveryUpdated(delivery, attempt, a.attemptedAt) }];
+      }),
+    );
   });
 }

@@ -157,3 +157,27 @@ export function toAttempt(row: AttemptsTable): AttemptRecord {
     error: row.error,
   };
 }
+
+/**
+ * What the event log records, in the store's words; the HTTP layer presents it as the spec's
+ * `StreamEvent`. A bot message's `event` is its webhook body; a delivery update carries the
+ * delivery as it stands after the change (without its body) and the attempt that made it, if any.
+ */
+export type EventRecord =
+  | { type: 'message.created'; actor: 'user'; createdAt: number; botId: string; senderId: string; message: Pick<MessageRecord, 'id' | 'sequence' | 'body'> }
+  | { type: 'message.created'; actor: 'bot'; createdAt: number; event: BotMessageEventBody }
+  | { type: 'delivery.updated'; createdAt: number; delivery: Omit<DeliveryRecord, 'event'>; attempt: AttemptRecord | null };
+
+/** An event of the log with its id (increasing) and the bot and conversation it belongs to. */
+export interface StoredEvent {
+  id: number;
+  botId: string;
+  senderId: string;
+  record: EventRecord;
+}
+
+/** A delivery update's event: the delivery without its body, and the attempt that moved it (or null). */
+export function deliveryUpdated(delivery: DeliveryRecord, attempt: AttemptRecord | null, at: number): EventRecord {
+  const { event: _body, ...rest } = delivery;
+  return { type: 'delivery.updated', createdAt: at, delivery: rest, attempt };
+}

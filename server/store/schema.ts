@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * The tables, as Kysely sees them. Times are integers (milliseconds since the epoch) so that
  * SQLite and PostgreSQL compare and sort them alike; JSON is stored as text for the same reason.
@@ -102,6 +104,17 @@ export interface IdempotencyKeysTable {
 }
 
 
+export interface EventsTable {
+  /** Generated: increases with every event. */
+  id: Generated<number>;
+  bot_id: string;
+  sender_id: string;
+  type: 'message.created' | 'delivery.updated';
+  /** JSON of the event without its id. */
+  body: string;
+  created_at: number;
+}
+
 export interface Schema {
   bots: BotsTable;
   channels: ChannelsTable;
@@ -110,4 +123,5 @@ export interface Schema {
   deliveries: DeliveriesTable;
   attempts: AttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
+  events: EventsTable;
 }

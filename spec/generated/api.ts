@@ -287,6 +287,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bots/{botId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The bot's id.
+                 * @example demo
+                 */
+                botId: components["parameters"]["BotId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The bot's events, live (Server-Sent Events) or a page at a time
+         * @description The bot's log of events, oldest first, each with an increasing `id`: `message.created`
+         *     for every user and bot message (a bot message's `event` is the body its webhook carries,
+         *     without `verifyToken`), and `delivery.updated` whenever a delivery is attempted or
+         *     scheduled again.
+         *
+         *     Ask for `text/event-stream` to follow the log live
+         *     ([Server-Sent Events](https://html.spec.whatwg.org/multipage/server-sent-events.html)):
+         *     each event is sent as `id: <id>`, `event: <type>` and one `data:` line holding the
+         *     `StreamEvent` as JSON; a comment line keeps the connection alive. A client that
+         *     reconnects with `Last-Event-ID` (or `after`) gets exactly the events after that one, none
+         *     lost and none repeated, across server restarts too. A client that reads too slowly is sent
+         *     an `event: dropped` with the last id it was sent, and disconnected: reconnect from there.
+         *     A receiver that cannot expose a URL (a mobile app, a laptop behind NAT) can use this stream
+         *     instead of a webhook.
+         *
+         *     Ask for `application/json` for one page of events after `after` (polling).
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bots/{botId}/test-receiver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The bot's id.
+                 * @example demo
+                 */
+                botId: components["parameters"]["BotId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The built-in test receiver's inbox
+         * @description A receiver inside the server, for trying the channel with nothing else running: configure
+         *     the channel with the `url` answered here (the console does it in one click), and each
+         *     webhook is verified with the receiver kit and kept in this inbox (the latest 50 per bot,
+         *     in memory, newest first). The URL is served in the server's own process: it is no
+         *     network address, and configuring it opens no way around the webhook URL rules.
+         */
+        get: operations["getTestReceiver"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhookMessage/{botId}": {
         parameters: {
             query?: never;
@@ -430,6 +501,28 @@ export interface paths {
         };
         /** API documentation */
         get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The integration console
+         * @description A page to chat with a bot, watch every signed webhook leave, see each attempt, redeliver,
+         *     and configure the channel. Sign in with the bot id and token in the form, or open
+         *     `/console#bot=<botId>&token=<token>` (the fragment never reaches the server).
+         */
+        get: operations["getConsole"];
         put?: never;
         post?: never;
         delete?: never;
@@ -775,6 +868,83 @@ export interface components {
             };
             /** Format: date-time */
             updatedAt: string;
+        };
+        /**
+         * @description An event's id in the bot's log; ids increase.
+         * @example 41
+         */
+        EventId: string;
+        /** @description One event of the bot's log. */
+        StreamEvent: components["schemas"]["UserMessageCreated"] | components["schemas"]["BotMessageCreated"] | components["schemas"]["DeliveryUpdated"];
+        /** @description A user message was accepted. */
+        UserMessageCreated: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "message.created";
+            /** Format: date-time */
+            createdAt: string;
+            /** @constant */
+            actor: "user";
+            event: components["schemas"]["UserMessageEvent"];
+        };
+        UserMessageEvent: {
+            senderId: components["schemas"]["SenderId"];
+            botId: components["schemas"]["BotId"];
+            messageId: string;
+            sequence: number;
+            /** Format: date-time */
+            timestamp: string;
+            message: components["schemas"]["UserMessage"];
+        };
+        /** @description A bot message was created and queued for delivery; `event` is its webhook's body (without `verifyToken`). */
+        BotMessageCreated: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "message.created";
+            /** Format: date-time */
+            createdAt: string;
+            /** @constant */
+            actor: "bot";
+            event: components["schemas"]["BotMessageEvent"];
+        };
+        /** @description A delivery was attempted (`attempt` says how it went) or scheduled again (no `attempt`). */
+        DeliveryUpdated: {
+            id: components["schemas"]["EventId"];
+            /** @constant */
+            type: "delivery.updated";
+            /** Format: date-time */
+            createdAt: string;
+            delivery: components["schemas"]["Delivery"];
+            attempt?: components["schemas"]["DeliveryAttempt"];
+        };
+        EventPage: {
+            data: components["schemas"]["StreamEvent"][];
+            /** @description The id of the last event in `data` (or `after` when none); pass it as `after` for the next page. */
+            lastEventId: string | null;
+        };
+        TestReceiverInbox: {
+            /**
+             * Format: uri
+             * @description Configure the channel with this URL to deliver to the built-in receiver.
+             */
+            url: string;
+            /** @description Newest first, at most 50. */
+            received: components["schemas"]["TestReceiverEntry"][];
+        };
+        TestReceiverEntry: {
+            /** Format: date-time */
+            receivedAt: string;
+            webhookId: string;
+            /** @description Whether the signature, timestamp and body verified with the channel's secrets. */
+            verified: boolean;
+            /** @description Why it did not verify (the receiver kit's `reason`). */
+            reason?: string;
+            /** @description The Standard Webhooks headers as received. */
+            headers: {
+                [key: string]: string;
+            };
+            /** @description The raw body as received. */
+            body: string;
         };
         /** @description The body of every `botMessage` webhook. */
         BotMessageEvent: {
@@ -1512,6 +1682,75 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events after this event id (as `Last-Event-ID`). */
+                after?: components["schemas"]["EventId"];
+                /** @description Only the events of this conversation. */
+                senderId?: components["schemas"]["SenderId"];
+                /** @description The page size, for `application/json`. */
+                limit?: number;
+            };
+            header?: {
+                /** @description Set by an SSE client when it reconnects; the same as `after`. */
+                "Last-Event-ID"?: components["schemas"]["EventId"];
+            };
+            path: {
+                /**
+                 * @description The bot's id.
+                 * @example demo
+                 */
+                botId: components["parameters"]["BotId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getTestReceiver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The bot's id.
+                 * @example demo
+                 */
+                botId: components["parameters"]["BotId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receiver's URL and what arrived. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestReceiverInbox"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     legacySendMessage: {
         parameters: {
             query?: never;
@@ -1692,6 +1931,27 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description This document rendered as a self-contained HTML page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getConsole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A self-contained HTML page (every asset is inline). */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -2,16 +2,16 @@ import { readFile } from 'node:fs/promises';
 import type { Registry } from 'prom-client';
 import { Problem } from '../../problem.js';
 import type { HandlerGroup } from '../handler.js';
-import { DOCS_FILE, type SpecDocument } from '../../spec-document.js';
+import { CONSOLE_FILE, DOCS_FILE, type SpecDocument } from '../../spec-document.js';
 
-type OperationsOperation = 'getHealth' | 'getReadiness' | 'getMetrics' | 'getOpenApiDocument' | 'getDocs';
+type OperationsOperation = 'getHealth' | 'getReadiness' | 'getMetrics' | 'getOpenApiDocument' | 'getDocs' | 'getConsole';
 
 export interface Readiness {
   /** Each check's state: `ok` when it can serve. */
   checks(): Promise<Record<string, string>>;
 }
 
-export function operationsHandlers(deps: { registry: Registry; readiness: Readiness; spec: SpecDocument; docsFile?: string }): HandlerGroup<OperationsOperation> {
+export function operationsHandlers(deps: { registry: Registry; readiness: Readiness; spec: SpecDocument; docsFile?: string; consoleFile?: string }): HandlerGroup<OperationsOperation> {
   return {
     async getHealth() {
       return { status: 200, body: { status: 'ok' } };
@@ -31,6 +31,21 @@ export function operationsHandlers(deps: { registry: Registry; readiness: Readin
       const html = await readFile(deps.docsFile ?? DOCS_FILE, 'utf8').catch(() => undefined);
       if (html === undefined) throw Problem.notFound('The docs are not built: run `npm run docs`.');
       return { status: 200, body: html, contentType: 'text/html; charset=utf-8' };
+    },
+    async getConsole() {
+      const html = await readFile(deps.consoleFile ?? CONSOLE_FILE, 'utf8').catch(() => undefined);
+      if (html === undefined) throw Problem.notFound('The console is not built: run `npm run build`.');
+      // Everything the page needs is inline; it talks to this server only, and the token never leaves the fragment.
+      return {
+        status: 200,
+        body: html,
+        contentType: 'text/html; charset=utf-8',
+        headers: {
+          'content-security-policy': "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; img-src * data:; media-src *; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+          'referrer-policy': 'no-referrer',
+          'cache-control': 'no-cache',
+        },
+      };
     },
   };
 }

@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { channelIdOptionalVerifyToken } from './0004-channel-id-optional-verify-token.js';
+import { events } from './0008-events.js';
 
 /** Numbered migrations, applied in name order. Add a file per change; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0004-channel-id-optional-verify-token': channelIdOptionalVerifyToken,
+  '0008-events': events,
 };
 
 export const migrationProvider: MigrationProvider = {
