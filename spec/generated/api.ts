@@ -1746,7 +1746,6 @@ export interface operations {
                     "application/json": components["schemas"]["TestReceiverInbox"];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };
