@@ -2,11 +2,13 @@
  * The typed client: openapi-fetch over the generated `paths`, with safe defaults (timeouts,
  * retries of what is safe to repeat, an `Idempotency-Key` on every send), and convenience
  * methods for the common calls. Every method answers `{ data } | { error }` like openapi-fetch;
- * `error` is the spec's problem.
+ * `data` is read by the answer's media type (`EVENT_RECEIVED` is a string), and `error` is
+ * always a problem with the answer's `status`, even when the body was empty or HTML.
  */
 import createClient, { type Client, type HeadersOptions, type Middleware } from 'openapi-fetch';
 import type { components, paths } from '../spec/generated/api.js';
 import { cursorPaged, offsetPaged, type Paged } from './pages.js';
+import { byMediaType } from './responses.js';
 import { DEFAULT_RETRY_POLICY, retryingFetch, type RetryPolicy } from './retrying-fetch.js';
 
 type Schemas = components['schemas'];
@@ -105,11 +107,14 @@ export function createWebhookChannelClient(options: WebhookChannelClientOptions)
   const newIdempotencyKey = options.idempotencyKey ?? (() => crypto.randomUUID());
   const baseFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
 
-  const api: Client<paths> = createClient<paths>({
-    baseUrl: options.baseUrl,
-    fetch: retryingFetch(baseFetch, policy),
-    headers: { ...(options.token !== undefined && { Authorization: `Bearer ${options.token}` }), ...headersRecord(options.headers) },
-  });
+  // Each answer read by its media type, each error answer a problem (responses.ts).
+  const api: Client<paths> = byMediaType(
+    createClient<paths>({
+      baseUrl: options.baseUrl,
+      fetch: retryingFetch(baseFetch, policy),
+      headers: { ...(options.token !== undefined && { Authorization: `Bearer ${options.token}` }), ...headersRecord(options.headers) },
+    }),
+  );
   // Every send carries an Idempotency-Key, also through `api`, so that retrying it is safe.
   const idempotentSends: Middleware = {
     onRequest({ request, schemaPath }) {

@@ -95,6 +95,20 @@ describe('the typed client against the server', () => {
     expect(legacy.data?.count).toBeGreaterThan(0);
     expect((await client.api.GET('/healthz')).data).toEqual({ status: 'ok' });
   });
+
+  // Issue 10, item 3: these threw "SyntaxError … not valid JSON", the legacy send after storing the message.
+  it('reads the non-JSON answers by their media type: EVENT_RECEIVED, the metrics, the spec', async () => {
+    const legacy = await client.api.POST('/api/webhookMessage/{botId}', {
+      params: { path: { botId: 'demo' } },
+      body: { sender: { id: SENDER }, text: 'hi', verifyToken: VERIFY_TOKEN },
+    });
+    expect(legacy.error).toBeUndefined();
+    expect(legacy.data).toBe('EVENT_RECEIVED');
+    const metrics = await client.api.GET('/metrics');
+    expect(metrics.data).toEqual(expect.stringContaining('# HELP'));
+    const spec = await client.api.GET('/openapi.yaml');
+    expect(spec.data).toEqual(expect.stringMatching(/^openapi: 3\.1/m));
+  });
 });
 
 describe('the receiver kit against real deliveries', () => {
