@@ -1,6 +1,6 @@
 /**
- * The client against the Prism mock of spec/openapi.yaml (what `npm run mock` serves): a few
- * operations, each answer checked against the spec.
+ * The client against the Prism mock of spec/openapi.yaml, started as `npm run mock -- --port N`
+ * starts it: a few operations, each answer checked against the spec.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,8 @@ describe('the client against the Prism mock', () => {
   beforeAll(async () => {
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    prism = spawn(process.execPath, ['node_modules/.bin/prism', 'mock', 'spec/openapi.yaml', '-h', '127.0.0.1', '-p', String(port)], {
+    // Started as `npm run mock -- --port N` starts it (issue 10, item 11: Prism used to get two ports).
+    prism = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'mock/api-mock.ts', '--port', String(port)], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
