@@ -30,6 +30,9 @@ export interface Config {
   bodyLimitBytes: number;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /** Failed authentications allowed per client address (then 429), apart from any bot's rate limit. */
+  authFailuresPerSecond: number;
+  authFailuresBurst: number;
   idempotencyTtlMs: number;
   /** The bound on one conversation's session variables (server/channel/session-limit.ts). */
   session: { maxVariables: number; maxBytes: number };
@@ -123,6 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 50, 1, 1_000_000),
     rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', 100, 1, 1_000_000),
+    authFailuresPerSecond: integer(env, 'AUTH_FAILURES_PER_SECOND', 5, 1, 1_000_000),
+    authFailuresBurst: integer(env, 'AUTH_FAILURES_BURST', 50, 1, 1_000_000),
     idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
     session: {
       maxVariables: integer(env, 'SESSION_MAX_VARIABLES', 200, 1, 100_000),

@@ -82,11 +82,16 @@ export class Problem extends Error {
     return new Problem(422, 'session-too-large', 'Session too large', "The conversation's session would grow past its limit; send fewer or smaller variables.", errors);
   }
   static webhookUrlRefused(url: string, reason: string): Problem {
-    return new Problem(422, 'webhook-url-refused', 'Webhook URL refused', `${url} ${reason}.`, [{ location: 'body.url', message: reason }]);
+    return new Problem(422, 'webhook-url-refused', 'Webhook URL refused', `${withoutCredentials(url)} ${reason}.`, [{ location: 'body.url', message: reason }]);
   }
   static webhookVerificationFailed(url: string, reason: string): Problem {
-    return new Problem(422, 'webhook-verification-failed', 'Webhook verification failed', `GET ${url} ${reason}.`, [
+    return new Problem(422, 'webhook-verification-failed', 'Webhook verification failed', `GET ${withoutCredentials(url)} ${reason}.`, [
       { location: 'body.url', message: reason },
     ]);
   }
+}
+
+/** A URL as it may be shown back: a user name or password in it (refused anyway) is not repeated. */
+function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1…@');
 }

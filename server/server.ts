@@ -122,6 +122,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     registry,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimit: { perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
+    authFailureLimit: { perSecond: config.authFailuresPerSecond, burst: config.authFailuresBurst },
   });
 
   if (options.startDelivery !== false) delivery.start();

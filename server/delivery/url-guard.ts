@@ -110,7 +110,7 @@ function ipv6Words(ip: string): number[] {
 }
 
 /** Why a URL may not be called. */
-export type UrlRefusal = 'invalid-url' | 'https-required' | 'unresolvable' | 'forbidden-address';
+export type UrlRefusal = 'invalid-url' | 'credentials-in-url' | 'https-required' | 'unresolvable' | 'forbidden-address';
 
 /** A URL the server will not call; `message` completes a sentence that starts with the URL. */
 export class UrlRefusedError extends Error {
@@ -171,6 +171,11 @@ export class UrlGuard {
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
       throw new UrlRefusedError('invalid-url', 'must be an http(s) URL');
+    }
+    // A user name or password in the URL would be stored and shown back in every answer about the
+    // channel, and undici does not send it anyway: authenticate the calls by their signature.
+    if (parsed.username !== '' || parsed.password !== '' || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url)) {
+      throw new UrlRefusedError('credentials-in-url', 'must not hold a user name or password (verify the webhook signature instead)');
     }
     const refusal = this.refuseConnection(parsed.protocol, parsed.hostname);
     if (refusal) throw refusal;

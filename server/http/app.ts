@@ -5,15 +5,15 @@
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import { Problem } from '../problem.js';
 import { isStoreUnavailable, type Db } from '../store/index.js';
-import { authenticate } from './auth.js';
+import { authenticate, authenticateBody, hasBodyCredential } from './auth.js';
 import { invokeHandler, isServedOperation, type OperationHandlers, type RenderedResponse, type ServedOperationId } from './handler.js';
 import { findTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
-import { createRateLimiter } from './rate-limit.js';
-import type { RawRequest, RequestValidator } from './request-validator.js';
+import { clientKey, createRateLimiter } from './rate-limit.js';
+import type { RequestValidator } from './request-validator.js';
 import type { buildRouter } from './router.js';
 
 export interface HttpAppOptions {
@@ -26,6 +26,8 @@ export interface HttpAppOptions {
   registry: Registry;
   bodyLimitBytes: number;
   rateLimit: { perSecond: number; burst: number };
+  /** Failed authentications per client address, on their own budget (never a bot's). */
+  authFailureLimit: { perSecond: number; burst: number };
   /** Operations whose calls count against the bot's rate limit. */
   rateLimitedOperations?: string[];
 }
@@ -51,7 +53,35 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     labelNames: ['operation', 'status'] as const,
     registers: [options.registry],
   });
-  const limiter = createRateLimiter(options.clock, options.rateLimit.perSecond, options.rateLimit.burst);
+  // Charged only once a caller proved who it is: nothing an unauthenticated request does costs a bot anything.
+  const limiter = createRateLimiter(options.clock, {
+    ...options.rateLimit,
+    describe: (botId) => `Bot '${botId}' sent more than ${options.rateLimit.perSecond} messages per second.`,
+  });
+  const authFailures = createRateLimiter(options.clock, {
+    ...options.authFailureLimit,
+    describe: () => 'Too many failed authentications from this address; try again later.',
+  });
+  // Bounded by the bots and by maxKeys; watched so that growth keyed by callers' input would show.
+  new Gauge({
+    name: 'webhook_channel_rate_limit_buckets',
+    help: 'Token buckets held in memory, by limit.',
+    labelNames: ['limit'] as const,
+    registers: [options.registry],
+    collect() {
+      this.set({ limit: 'bot' }, limiter.size);
+      this.set({ limit: 'auth-failures' }, authFailures.size);
+    },
+  });
+  /** Runs a credential check; a failure is charged to the client's address, and past its budget is 429. */
+  const guarded = async (ctx: Koa.Context, check: () => Promise<void>) => {
+    try {
+      await check();
+    } catch (error) {
+      if (error instanceof Problem && error.status === 401) authFailures.take(clientKey(ctx.request.socket.remoteAddress));
+      throw error;
+    }
+  };
   const rateLimited = new Set(options.rateLimitedOperations ?? ['sendMessage', 'legacySendMessage']);
   const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimitBytes, jsonStrict: true });
 
@@ -68,14 +98,16 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       const served: ServedOperationId = operationId;
 
       const query = { ...ctx.query } as Record<string, unknown>;
-      await authenticate(options.db, operation, { params, headers: ctx.headers, query });
-      if (rateLimited.has(operationId) && params.botId) limiter.take(params.botId);
+      await guarded(ctx, () => authenticate(options.db, operation, { params, headers: ctx.headers, query }));
 
       // A credential in the query was checked above; it is not one of the operation's parameters.
       for (const name of operation.credentialQueryParams) delete query[name];
       let body: unknown;
       if (operation.hasBody) body = await readJsonBody(ctx, parseJson, options.bodyLimitBytes);
-      render(ctx, await dispatch(options, served, { method: ctx.method, path: ctx.path, headers: ctx.headers, params, query, body }));
+      const input = options.validator.validate(served, { method: ctx.method, path: ctx.path, headers: ctx.headers, params, query, body });
+      if (hasBodyCredential(served)) await guarded(ctx, () => authenticateBody(options.db, served, params.botId!, input.body));
+      if (rateLimited.has(served) && params.botId) limiter.take(params.botId);
+      render(ctx, await invokeHandler(options.handlers, served, { ...input, headers: ctx.headers }));
     } catch (error) {
       renderError(ctx, error, options.logger);
     } finally {
@@ -108,12 +140,6 @@ async function readJsonBody(ctx: Koa.Context, parseJson: Koa.Middleware, limitBy
     throw Problem.validation([{ location: ['body', ...tooDeep].join('.'), message: `nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays` }]);
   }
   return ctx.request.body;
-}
-
-/** Validates the request against operation `id` and calls its handler with the validated, typed input. */
-async function dispatch<K extends ServedOperationId>(options: HttpAppOptions, id: K, request: RawRequest): Promise<RenderedResponse> {
-  const input = options.validator.validate(id, request);
-  return invokeHandler(options.handlers, id, { ...input, headers: request.headers });
 }
 
 function render(ctx: Koa.Context, response: RenderedResponse): void {

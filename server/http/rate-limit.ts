@@ -1,15 +1,30 @@
 /**
- * A token bucket per bot for the message operations: `perSecond` sustained, `burst` at once.
- * In memory, so per instance; a fair guard against a runaway client, not a quota.
+ * Token buckets, one per key: `perSecond` sustained, `burst` at once. In memory, so per instance;
+ * a fair guard against a runaway client, not a quota. At most `maxKeys` buckets are kept (the
+ * least recently used goes first), so no key chosen by a caller can grow memory without end.
  */
 import type { Clock } from '../clock.js';
 import { Problem } from '../problem.js';
 
 export interface RateLimiter {
+  /** Takes one token from `key`'s bucket, or throws a 429 problem with `Retry-After`. */
   take(key: string): void;
+  /** Buckets held (bounded by `maxKeys`). */
+  readonly size: number;
 }
 
-export function createRateLimiter(clock: Clock, perSecond: number, burst: number): RateLimiter {
+export interface RateLimiterOptions {
+  perSecond: number;
+  burst: number;
+  /** The `detail` of the 429 for `key`. */
+  describe(key: string): string;
+  maxKeys?: number;
+}
+
+export const DEFAULT_MAX_KEYS = 10_000;
+
+export function createRateLimiter(clock: Clock, options: RateLimiterOptions): RateLimiter {
+  const { perSecond, burst, maxKeys = DEFAULT_MAX_KEYS } = options;
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {
     take(key) {
@@ -17,13 +32,34 @@ export function createRateLimiter(clock: Clock, perSecond: number, burst: number
       const bucket = buckets.get(key) ?? { tokens: burst, at: now };
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
       bucket.at = now;
+      // Re-inserted so that the Map's order is the order of last use.
+      buckets.delete(key);
+      buckets.set(key, bucket);
+      if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value!);
       if (bucket.tokens < 1) {
-        buckets.set(key, bucket);
         const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
-        throw Problem.tooManyRequests(`Bot '${key}' sent more than ${perSecond} messages per second.`, retryAfter);
+        throw Problem.tooManyRequests(options.describe(key), retryAfter);
       }
       bucket.tokens -= 1;
-      buckets.set(key, bucket);
+    },
+    get size() {
+      return buckets.size;
     },
   };
+}
+
+/**
+ * The key of a client address for limits: an IPv6 client usually holds a whole /64, so its
+ * addresses count as one; an IPv4-mapped IPv6 address is its IPv4 address.
+ */
+export function clientKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

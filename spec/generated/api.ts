@@ -720,6 +720,8 @@ export interface components {
             /**
              * Format: uri
              * @description Where bot messages are POSTed. `https` unless the host is allowed for local development.
+             *     A URL with a user name or password (`https://user:pass@…`) is refused (`422`): it would
+             *     be stored and shown back; verify the webhook signature instead.
              */
             url: string;
             /**
@@ -1169,7 +1171,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The credentials are missing or wrong. */
+        /**
+         * @description The credentials are missing or wrong, or the bot does not exist: the same answer for each,
+         *     so that an unauthenticated caller cannot tell which bots exist.
+         */
         Unauthorized: {
             headers: {
                 [name: string]: unknown;
@@ -1178,7 +1183,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The bot, channel, conversation or delivery does not exist. */
+        /** @description The channel, conversation or delivery does not exist (an unknown bot is `401`). */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -1251,7 +1256,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Too many requests for this bot; try again after `Retry-After` seconds. */
+        /**
+         * @description Too many messages for this bot, or too many failed authentications from this client
+         *     address (counted apart: they never use a bot's budget); try again after `Retry-After`
+         *     seconds.
+         */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -1347,7 +1356,6 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
             409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1382,6 +1390,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     putWebhookChannel: {
@@ -1414,10 +1423,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["VerificationFailed"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deleteWebhookChannel: {
@@ -1444,6 +1453,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getWebhookSecret: {
@@ -1472,6 +1482,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     rotateWebhookSecret: {
@@ -1500,6 +1511,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listDeliveries: {
@@ -1537,7 +1549,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getDelivery: {
@@ -1572,6 +1584,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     redeliverDelivery: {
@@ -1607,6 +1620,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["DeliveryPending"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listConversationMessages: {
@@ -1646,6 +1660,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getConversationSession: {
@@ -1680,6 +1695,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     streamEvents: {
@@ -1719,7 +1735,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getTestReceiver: {
@@ -1747,7 +1763,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     legacySendMessage: {
@@ -1780,7 +1796,6 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["SessionTooLarge"];
@@ -1825,6 +1840,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getHealth: {

@@ -68,7 +68,8 @@ describe('the typed client against the server', () => {
   it('answers errors as the typed problem, not as a throw', async () => {
     const { data, error } = await client.sendText('no-such-bot', SENDER, 'hi');
     expect(data).toBeUndefined();
-    expect(error).toMatchObject({ status: 404, title: 'Not Found' });
+    // An unknown bot answers as a wrong token does (issue 12, fault 7).
+    expect(error).toMatchObject({ status: 401, title: 'Unauthorized' });
     const invalid = await client.sendText('demo', 'x'.repeat(129), 'hi');
     expect(invalid.error?.errors?.[0]?.location).toBe('body.sender.id');
   });

@@ -83,6 +83,10 @@ describe('UrlGuard.check', () => {
     ['localhost when only 127.0.0.1 is allowed', 'https://localhost/hook', { reason: 'forbidden-address', message: 'resolves to a loopback address' }],
     ['a host that does not resolve', 'https://nowhere.example.com/', { reason: 'unresolvable', message: 'does not resolve (ENOTFOUND)' }],
     ['another scheme', 'ftp://hooks.example.com/', { reason: 'invalid-url' }],
+    ['a user and password', 'https://user:secret@hooks.example.com/webhook', { reason: 'credentials-in-url' }],
+    ['a user alone', 'https://user@hooks.example.com/webhook', { reason: 'credentials-in-url' }],
+    ['an empty user info', 'https://@hooks.example.com/webhook', { reason: 'credentials-in-url' }],
+    ['an allowed host with a password', 'http://:pw@127.0.0.1:9/webhook', { reason: 'credentials-in-url' }],
     ['something that is not a URL', 'hooks.example.com/webhook', { reason: 'invalid-url' }],
   ])('refuses %s', async (_name, url, want) => {
     const refusal = await guard.check(url).then(() => null, (error: unknown) => error);

@@ -12,6 +12,9 @@ import { holdStoreLock } from '../support/test-store.js';
 const VERIFY_TOKEN = 'declared-errors-token';
 let server: TestServer;
 let held: TestServer;
+/** A server with no channel, and one that allows a single failed authentication. */
+let bare: TestServer;
+let strict: TestServer;
 let receiver: WebhookReceiver;
 
 interface Operation {
@@ -56,6 +59,8 @@ beforeAll(async () => {
   receiver = await startWebhookReceiver({ verifyToken: VERIFY_TOKEN });
   server = await startTestServer({ RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '1000' });
   held = await startTestServer({}, { startDelivery: false });
+  bare = await startTestServer({}, { startDelivery: false });
+  strict = await startTestServer({ AUTH_FAILURES_BURST: '1', AUTH_FAILURES_PER_SECOND: '1' }, { startDelivery: false });
   await server.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
   await server.call('sendMessage', { body: VALID_BODIES.sendMessage });
   const deliveries = (await server.call('listDeliveries')).body as any;
@@ -64,6 +69,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await held?.close();
+  await bare?.close();
+  await strict?.close();
   await receiver?.close();
 });
 
@@ -81,17 +88,44 @@ const cover = (op: Operation, status: string) => covered.add(`${op.operationId} 
 /** How each generic status is provoked; `applies` says for which operations the rule works. */
 const GENERIC: Record<string, { what: string; applies?: (op: Operation) => boolean; provoke: (op: Operation) => Promise<void> }> = {
   '401': {
-    what: 'without credentials',
+    what: 'without credentials, and the same for a bot that does not exist',
     async provoke(op) {
       const body = op.operationId === 'legacySendMessage' ? { ...(VALID_BODIES.legacySendMessage as object), verifyToken: 'not-the-token' } : undefined;
-      expect((await call(op, { token: false, ...(body && { body }) })).status).toBe(401);
+      const missing = await call(op, { token: false, ...(body && { body }) });
+      expect(missing.status).toBe(401);
+      if (op.path.includes('{botId}')) {
+        // Fault 7 of issue 12: a 404 here told an unauthenticated caller which bots exist.
+        const unknown = await call(op, { token: false, params: { ...existing, botId: 'no-such-bot' }, ...(body && { body }) });
+        expect(unknown.status).toBe(401);
+        expect(unknown.body).toEqual(missing.body);
+        const wrong = await call(op, { token: 'not-the-token-0123456789', params: { ...existing, botId: 'no-such-bot' }, ...(body && { body }) });
+        expect(wrong.body).toEqual(missing.body);
+      }
     },
   },
   '404': {
-    what: 'for a bot that does not exist',
+    what: 'for a delivery, conversation or channel that does not exist',
     applies: (op) => op.path.includes('{botId}'),
     async provoke(op) {
-      expect((await call(op, { params: { ...existing, botId: 'no-such-bot' } })).status).toBe(404);
+      const res = op.path.includes('{deliveryId}')
+        ? await call(op, { params: { ...existing, deliveryId: 'dlv_00000000000000000000000000' } })
+        : op.path.includes('{senderId}')
+          ? await call(op, { params: { ...existing, senderId: 'nobody-talked-0000000000' } })
+          : await bare.call(op.operationId, { params: existing, body: VALID_BODIES[op.operationId], token: undefined });
+      expect(res.status).toBe(404);
+    },
+  },
+  '429': {
+    what: 'after too many failed authentications from this address',
+    applies: (op) => op.statuses.includes('401'),
+    async provoke(op) {
+      const body = op.operationId === 'legacySendMessage' ? { ...(VALID_BODIES.legacySendMessage as object), verifyToken: 'not-the-token' } : VALID_BODIES[op.operationId];
+      const query = op.security.includes('legacyAccessToken') ? { access_token: 'not-the-token' } : undefined;
+      const statuses: number[] = [];
+      for (let i = 0; i < 3 && !statuses.includes(429); i++) {
+        statuses.push((await strict.call(op.operationId, { params: existing, body, token: 'not-the-token-0123456789', ...(query && { query }) })).status);
+      }
+      expect(statuses).toContain(429);
     },
   },
   '415': {

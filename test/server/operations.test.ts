@@ -116,8 +116,8 @@ describe('sendMessage', () => {
     expect((await server.call('sendMessage', { body: text('hi'), token: 'wrong-token-0123456789' })).status).toBe(401);
   });
 
-  it('answers 404 for an unknown bot', async () => {
-    expect((await server.call('sendMessage', { body: text('hi'), params: { botId: 'no-such-bot' } })).status).toBe(404);
+  it('answers an unknown bot 401, as for a wrong token: nothing tells which bots exist', async () => {
+    expect((await server.call('sendMessage', { body: text('hi'), params: { botId: 'no-such-bot' } })).status).toBe(401);
   });
 
   it('answers 415 for a body that is not JSON', async () => {
@@ -286,7 +286,7 @@ describe('the legacy API', () => {
     expect(ok.body).toBe('EVENT_RECEIVED');
     expect((await server.call('legacySendMessage', { body: { ...body, verifyToken: 'wrong-token' }, token: false })).status).toBe(401);
     expect((await server.call('legacySendMessage', { body: { ...body, text: undefined }, token: false })).status).toBe(400);
-    expect((await server.call('legacySendMessage', { body, token: false, params: { botId: 'nope' } })).status).toBe(404);
+    expect((await server.call('legacySendMessage', { body, token: false, params: { botId: 'nope' } })).status).toBe(401);
   });
 
   it('gives the history with access_token, and 401 without', async () => {
