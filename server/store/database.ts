@@ -159,6 +159,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   // A pooled connection that dies while idle (database restarted, network cut) is dropped and
   // replaced on the next checkout; without a listener its error would end the process.
   pool.on('error', (error) => options.onConnectionError?.(error));
+  // A connection that dies while checked out (inside a group-commit batch, between two of its
+  // statements) also emits 'error': the statement in progress fails and the request answers 503,
+  // so the event only needs a listener, or it would end the process.
+  pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrate(db);
@@ -171,7 +175,12 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     dialect: 'postgres',
     async connect() {
       const client = new pg.Client(settings);
-      await client.connect();
+      try {
+        await client.connect();
+      } catch (error) {
+        client.end().catch(() => undefined);
+        throw error;
+      }
       return client;
     },
   });
