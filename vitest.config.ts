@@ -32,8 +32,8 @@ export default defineConfig({
               test: {
                 name: 'postgres',
                 include: POSTGRES_SUITE,
-                // Pure configuration parsing has no store to vary.
-                exclude: ['test/server/config.test.ts'],
+                // Pure configuration parsing has no store to vary; one process per SQLite file is SQLite's alone.
+                exclude: ['test/server/config.test.ts', 'test/server/sqlite-one-process.test.ts'],
                 env: { TEST_STORE: 'postgres' },
                 globalSetup: ['test/support/postgres-setup.ts'],
               },

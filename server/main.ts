@@ -5,6 +5,7 @@
 import { DEMO_BOT_ID } from './bot-registry.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startServer, type RunningServer } from './server.js';
+import { StoreInUseError } from './store/index.js';
 
 function banner(server: RunningServer, config: Config): string {
   const token = config.demoBotToken ?? server.issuedTokens.get(DEMO_BOT_ID);
@@ -44,7 +45,16 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const server = await startServer({ config });
+  let server: RunningServer;
+  try {
+    server = await startServer({ config });
+  } catch (error) {
+    if (error instanceof StoreInUseError) {
+      console.error(`cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
 
   let signals = 0;
   const stop = (signal: string) => {

@@ -27,7 +27,7 @@ import { createRequestValidator } from './http/request-validator.js';
 import { buildRouter } from './http/router.js';
 import { loadSpecDocument } from './spec-document.js';
 import { createIdGenerator, type IdGenerator } from './ids.js';
-import { listenForDeliveries, openDatabase, ping, type Database } from './store/index.js';
+import { listenForDeliveries, lockSqliteFile, openDatabase, ping, sqliteFileOf, type Database } from './store/index.js';
 
 export interface StartServerOptions {
   config: Config;
@@ -66,10 +66,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const ids = options.ids ?? createIdGenerator(clock);
 
   const bots = await loadBotDefinitions(config.botsDir);
-  const database = await openDatabase(config.databaseUrl, {
-    ...config.database,
-    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; it is replaced on next use'),
-  });
+  // SQLite serves one server process: a second one on the same file is refused here, clearly.
+  const sqliteFile = sqliteFileOf(config.databaseUrl);
+  const fileLock = sqliteFile === undefined ? undefined : lockSqliteFile(sqliteFile);
+  let database: Database;
+  try {
+    database = await openDatabase(config.databaseUrl, {
+      ...config.database,
+      onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; it is replaced on next use'),
+    });
+  } catch (error) {
+    fileLock?.release();
+    throw error;
+  }
   const issuedTokens = await ensureBotTokens(database.db, bots, { demoBotToken: config.demoBotToken, clock });
 
   const registry = new Registry();
@@ -166,6 +175,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         server.closeAllConnections();
         await closed;
         await database.close();
+        fileLock?.release();
         logger.info('webhook-channel stopped');
       })();
       return closing;

@@ -67,6 +67,13 @@ export function dialectOf(url: string): Dialect | undefined {
   return undefined;
 }
 
+/** The file of a `sqlite:PATH` URL; undefined for PostgreSQL and for `sqlite::memory:`. */
+export function sqliteFileOf(url: string): string | undefined {
+  if (dialectOf(url) !== 'sqlite') return undefined;
+  const path = url.slice('sqlite:'.length);
+  return path === ':memory:' ? undefined : path;
+}
+
 export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
   const dialect = dialectOf(url);
   if (dialect === 'postgres') return openPostgres(url, options);

@@ -1,5 +1,5 @@
 // The store's named operations: the rest of the server calls these and never builds SQL itself.
-export { openDatabase, type Database, type Db } from './database.js';
+export { openDatabase, sqliteFileOf, type Database, type Db } from './database.js';
 export * from './records.js';
 export { saveBot } from './save-bot.js';
 export { findBot } from './find-bot.js';
@@ -23,6 +23,7 @@ export { findDelivery } from './find-delivery.js';
 export { rescheduleDelivery } from './reschedule-delivery.js';
 export { findIdempotencyRecord, saveIdempotencyRecord, deleteExpiredIdempotencyKeys, type IdempotencyRecord } from './idempotency-keys.js';
 export { ping } from './ping.js';
+export { lockSqliteFile, StoreInUseError, type SqliteFileLock } from './sqlite-file-lock.js';
 export { listenForDeliveries, type DeliveryWakeups } from './delivery-wakeups.js';
 export { isStoreUnavailable, isWriteConflict, WriteConflictError } from './store-errors.js';
 export { appendEvents, type NewEvent } from './append-events.js';
