@@ -8,8 +8,10 @@ import { startServer, type RunningServer } from './server.js';
 import { StoreInUseError } from './store/index.js';
 
 function banner(server: RunningServer, config: Config): string {
-  const token = config.demoBotToken ?? server.issuedTokens.get(DEMO_BOT_ID);
-  const shownToken = token ?? '<the demo bot token printed at the first start, or set DEMO_BOT_TOKEN>';
+  // A token the server made is shown once; one the operator configured is never printed (logs keep banners).
+  const shownToken =
+    server.issuedTokens.get(DEMO_BOT_ID) ??
+    (config.demoBotToken !== undefined ? '$DEMO_BOT_TOKEN' : '<the demo bot token printed at the first start, or set DEMO_BOT_TOKEN>');
   const lines = [
     '',
     `webhook-channel is listening on ${server.url}`,
@@ -24,15 +26,17 @@ function banner(server: RunningServer, config: Config): string {
       '',
       'Say hello to the demo bot:',
       `  curl -sS -X POST ${server.url}/v1/bots/${DEMO_BOT_ID}/channels/webhook/messages \\`,
-      `    -H 'Authorization: Bearer ${shownToken}' -H 'Content-Type: application/json' \\`,
+      `    -H "Authorization: Bearer ${shownToken}" -H 'Content-Type: application/json' \\`,
       `    -d '{"sender":{"id":"a7355930-fa92-11e7-8308-2f056e75d1ee"},"message":{"type":"text","text":"hi"}}'`,
       'Then read the conversation:',
-      `  curl -sS ${server.url}/v1/bots/${DEMO_BOT_ID}/conversations/a7355930-fa92-11e7-8308-2f056e75d1ee/messages -H 'Authorization: Bearer ${shownToken}'`,
+      `  curl -sS ${server.url}/v1/bots/${DEMO_BOT_ID}/conversations/a7355930-fa92-11e7-8308-2f056e75d1ee/messages -H "Authorization: Bearer ${shownToken}"`,
       'To receive the answers at a webhook, see README.md "Point the webhook at a local receiver".',
     );
   }
   return lines.join('\n') + '\n';
 }
+
+const SIGNAL_ECHO_MS = 500;
 
 async function main(): Promise<void> {
   let config: Config;
@@ -56,9 +60,16 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  let signals = 0;
+  // `npm start` execs node (package.json), so npm's forwarded SIGTERM reaches the server. A Ctrl-C
+  // reaches it twice (from the terminal, and forwarded by npm): the same signal again within
+  // a moment is that echo, not a second request.
+  let first: { signal: string; at: number } | undefined;
   const stop = (signal: string) => {
-    if (++signals > 1) process.exit(1); // a second signal: stop now
+    if (first) {
+      if (signal === first.signal && performance.now() - first.at < SIGNAL_ECHO_MS) return;
+      process.exit(1); // a second signal: stop now
+    }
+    first = { signal, at: performance.now() };
     server.context.logger.info({ signal }, 'stopping');
     server.close().then(
       () => process.exit(0),
