@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * A receiver built with the kit, to try the mock against: it answers the handshake, verifies
- * each delivery and prints it, or prints why it refused it.
+ * A receiver built with the kit, to try the mock against: it answers the handshake and says so,
+ * verifies each delivery and prints it, prints why it refused one, and says when it drops a
+ * duplicate (a retry of a delivery it already handled).
  *
  *   npx tsx mock/example-receiver.ts                  # http://127.0.0.1:4011/webhook, demo secret
  *   npx tsx mock/example-receiver.ts --secret whsec_… --verify-token … --port 4011
@@ -67,6 +68,12 @@ export async function startExampleReceiver(options: ExampleReceiverOptions = {})
     onMessage(event, { webhookId }) {
       events.push(event);
       log(`✓ ${event.message.type} #${event.messageCounter} for ${event.senderId} (${webhookId}): ${summarize(event.message)}`);
+    },
+    onHandshake({ status, challenge, refusal }) {
+      log(status === 200 ? `↔ handshake: echoed hub.challenge ${challenge}` : `✗ handshake refused (${refusal})`);
+    },
+    onDuplicate({ webhookId }) {
+      log(`↺ duplicate ${webhookId} dropped: already handled (acknowledged with 200, not handled again)`);
     },
     onError(error) {
       if (error instanceof WebhookVerificationError) {

@@ -40,7 +40,8 @@ accepted (or an injected failure was), 2 on a usage error.
   --duplicate             send every accepted delivery a second time with the same webhook-id
                           (as a retry does): it must be acknowledged again
   --latency-ms <ms>       wait this long before each delivery
-  --fail-first <n>        make the first n deliveries defective (the receiver must refuse them)
+  --fail-first <n>        make the first n deliveries defective (the receiver must refuse them);
+                          when n is more than that, the examples cycle and each is sent intact after
   --fail-rate <0..1>      make each delivery defective with this probability
   --fail-with <kinds>     comma-separated defects to cycle through (default: all):
                           ${FAILURE_KIND_NAMES.join(', ')}
@@ -221,7 +222,14 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   }
 
   const failureRandom = options.seed === undefined ? random : seededRandom(options.seed);
-  const plan = Array.from({ length: options.repeat }, () => selection).flat();
+  let plan = Array.from({ length: options.repeat }, () => selection).flat();
+  if (options.failFirst > plan.length) {
+    // Otherwise every delivery would be defective and nothing good sent: the examples cycle
+    // through the defective ones, then each chosen example is sent intact once.
+    const planned = plan.length;
+    plan = [...Array.from({ length: options.failFirst }, (_, i) => selection[i % selection.length]!), ...selection];
+    out(`--fail-first ${options.failFirst} is more than the ${planned} planned deliveries: the examples cycle, ${plan.length} deliveries, the last ${selection.length} intact.`);
+  }
   let messageCounter = 1;
   let accepted = 0;
   let refusedAsExpected = 0;

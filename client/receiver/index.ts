@@ -26,6 +26,7 @@ export {
   type WebhookContext,
   type ReceiverRequest,
   type ReceiverAnswer,
+  type HandshakeEvent,
 } from './receiver.js';
 export { BodyTooLargeError, RawBodyUnavailableError, DEFAULT_MAX_BODY_BYTES } from './raw-body.js';
 export { nodeWebhookHandler, type NodeWebhookExtra } from './node.js';

@@ -22,7 +22,10 @@ export interface NodeWebhookExtra {
  *   verifyToken: process.env.WEBHOOK_VERIFY_TOKEN,
  *   onMessage: (event) => console.log(event.senderId, event.message.type),
  * })).listen(4011);
- * // Express: app.post('/webhook', nodeWebhookHandler({ … }));
+ * // Express: the handshake is a GET and deliveries are POSTs, so mount it for both:
+ * const webhook = nodeWebhookHandler({ … });
+ * app.get('/webhook', webhook);
+ * app.post('/webhook', webhook);
  */
 export function nodeWebhookHandler(
   options: WebhookReceiverOptions<NodeWebhookExtra>,

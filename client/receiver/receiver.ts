@@ -40,7 +40,21 @@ export type WebhookReceiverOptions<Extra = object> = WebhookSecretOption &
     maxBodyBytes?: number;
     /** Told about every refused delivery and every handler error. Default: handler errors go to `console.error`. */
     onError?: (error: unknown) => void;
+    /** Told about every verification handshake (GET) and how it was answered: to log it. */
+    onHandshake?: (handshake: HandshakeEvent) => void;
+    /** Told about every delivery acknowledged without calling `onMessage`, because its `webhook-id` was handled before. */
+    onDuplicate?: (context: WebhookContext & Extra) => void;
   };
+
+/** A verification handshake as the receiver answered it. */
+export interface HandshakeEvent {
+  /** `200` (the challenge echoed) or `403`. */
+  status: 200 | 403;
+  /** `hub.challenge` as received, or `null`. */
+  challenge: string | null;
+  /** Why it was refused: `not a verification request` or `verify_token_mismatch`. */
+  refusal?: string;
+}
 
 /** A request as the adapters see it. */
 export interface ReceiverRequest {
@@ -99,6 +113,11 @@ export function createWebhookReceiver<Extra extends object = object>(
     const method = request.method.toUpperCase();
     if (method === 'GET') {
       const handshake = answerHandshake(request.query, options.verifyToken);
+      options.onHandshake?.({
+        status: handshake.status,
+        challenge: request.query.get('hub.challenge'),
+        ...(handshake.status !== 200 && { refusal: handshake.body }),
+      });
       return answer(handshake.status, handshake.body);
     }
     if (method !== 'POST') return answer(405, 'method_not_allowed', { allow: 'GET, POST' });
@@ -119,7 +138,10 @@ export function createWebhookReceiver<Extra extends object = object>(
     inFlight.add(webhookId);
     try {
       try {
-        if (seen && (await seen.has(webhookId))) return answer(200, 'duplicate');
+        if (seen && (await seen.has(webhookId))) {
+          options.onDuplicate?.({ ...extra, webhookId, timestamp });
+          return answer(200, 'duplicate');
+        }
         await options.onMessage(event, { ...extra, webhookId, timestamp });
       } catch (error) {
         onError(error);

@@ -93,6 +93,31 @@ describe('the webhook mock against a receiver built with the kit', () => {
     },
   );
 
+  // Issue 10, item 16: the example receiver said nothing of the handshake or of a duplicate it dropped.
+  it('the example receiver logs the handshake and says when it drops a duplicate', async () => {
+    const lines: string[] = [];
+    const logging = await startExampleReceiver({ port: 0, secrets: SECRET, verifyToken: 'my-verify-token', log: (line) => void lines.push(line) });
+    try {
+      const { code } = await run(['--url', logging.url, '--secret', SECRET, '--verify-token', 'my-verify-token', '--handshake', '--duplicate', '--type', 'text']);
+      expect(code).toBe(0);
+      expect(lines).toContainEqual(expect.stringMatching(/^↔ handshake: echoed hub.challenge [1-9][0-9]{14}$/));
+      expect(lines).toContainEqual('✗ handshake refused (verify_token_mismatch)');
+      expect(lines).toContainEqual(expect.stringMatching(/^↺ duplicate msg_\w+ dropped: already handled/));
+      expect(logging.events).toHaveLength(1);
+    } finally {
+      await logging.close();
+    }
+  });
+
+  // Issue 10, item 16: with N above the number of examples, every delivery was defective.
+  it('cycles the examples when --fail-first covers every delivery, and says so', async () => {
+    const { code, out } = await run(['--url', receiver.url, '--secret', SECRET, '--fail-first', String(SPEC_TYPES.length + 1)]);
+    expect(code).toBe(0);
+    expect(out).toContainEqual(expect.stringMatching(/the examples cycle, \d+ deliveries, the last \d+ intact/));
+    expect(receiver.refusals).toHaveLength(SPEC_TYPES.length + 1);
+    expect(receiver.events.map((e) => e.message.type)).toEqual(SPEC_TYPES);
+  });
+
   it('mixes injected failures and valid deliveries with --fail-rate, repeatably with --seed', async () => {
     const args = ['--url', receiver.url, '--secret', SECRET, '--type', 'text', '--repeat', '20', '--fail-rate', '0.5', '--seed', '7'];
     const first = await run(args);
