@@ -4,11 +4,20 @@
  * @see https://www.rfc-editor.org/rfc/rfc9457
  */
 import type { components } from '../spec/generated/api.js';
+import { clipText as clip } from './clip-text.js';
 
 export type ProblemBody = components['schemas']['Problem'];
 export type FieldError = components['schemas']['ProblemError'];
 
 const TYPE_BASE = 'https://webhook-channel.dev/problems/';
+
+/**
+ * The spec's bounds on a problem (components.schemas.Problem and ProblemError): a detail or
+ * message that quotes the request (a path, a URL) is cut to fit, and `errors` lists the first ones.
+ */
+export const PROBLEM_LIMITS = { detail: 1000, errors: 100, location: 300, message: 500 } as const;
+/** The spec's bound on `Retry-After` (seconds). */
+const MAX_RETRY_AFTER_SECONDS = 86_400;
 
 export class Problem extends Error {
   readonly headers: Record<string, string>;
@@ -30,8 +39,14 @@ export class Problem extends Error {
       type: TYPE_BASE + this.type,
       title: this.title,
       status: this.status,
-      ...(this.detail !== undefined && { detail: this.detail }),
-      ...(this.errors && this.errors.length > 0 && { errors: this.errors }),
+      ...(this.detail !== undefined && { detail: clip(this.detail, PROBLEM_LIMITS.detail) }),
+      ...(this.errors &&
+        this.errors.length > 0 && {
+          errors: this.errors.slice(0, PROBLEM_LIMITS.errors).map((e) => ({
+            location: clip(e.location, PROBLEM_LIMITS.location),
+            message: clip(e.message, PROBLEM_LIMITS.message),
+          })),
+        }),
     };
   }
 
@@ -69,7 +84,9 @@ export class Problem extends Error {
       [{ location: 'header.content-type', message: 'must be application/json' }]);
   }
   static tooManyRequests(detail: string, retryAfterSeconds: number): Problem {
-    return new Problem(429, 'too-many-requests', 'Too Many Requests', detail, undefined, { 'retry-after': String(retryAfterSeconds) });
+    return new Problem(429, 'too-many-requests', 'Too Many Requests', detail, undefined, {
+      'retry-after': String(Math.min(MAX_RETRY_AFTER_SECONDS, retryAfterSeconds)),
+    });
   }
   /** The database is unreachable or busy past its timeouts (server/store/store-errors.ts); nothing was written. */
   static storeUnavailable(retryAfterSeconds: number): Problem {

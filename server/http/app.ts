@@ -106,7 +106,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       if (operation.hasBody) body = await readJsonBody(ctx, parseJson, options.bodyLimitBytes);
       const input = options.validator.validate(served, { method: ctx.method, path: ctx.path, headers: ctx.headers, params, query, body });
       if (hasBodyCredential(served)) await guarded(ctx, () => authenticateBody(options.db, served, params.botId!, input.body));
-      if (rateLimited.has(served) && params.botId) limiter.take(params.botId);
+      if (rateLimited.has(served) && params.botId) ctx.set(limiter.take(params.botId));
       render(ctx, await invokeHandler(options.handlers, served, { ...input, headers: ctx.headers }));
     } catch (error) {
       renderError(ctx, error, options.logger);

@@ -1,8 +1,12 @@
 /** Store records → the spec's JSON shapes (ISO times, optional fields left out rather than null). */
 import type { components } from '../../spec/generated/api.js';
+import { clipText } from '../clip-text.js';
 import type { AttemptRecord, ChannelRecord, ConversationRecord, DeliveryRecord, MessageRecord, StoredEvent } from '../store/index.js';
 
 type Schemas = components['schemas'];
+
+/** The spec's maxLength of `disabledReason` and an attempt's `error`: texts that quote what a receiver answered. */
+const TEXT_LIMIT = 500;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoIf = <K extends string>(key: K, ms: number | null): { [P in K]?: string } => (ms === null ? {} : ({ [key]: iso(ms) } as { [P in K]: string }));
@@ -16,7 +20,7 @@ export function presentChannel(c: ChannelRecord, publicBaseUrl: string): Schemas
     messagesUrl: channelMessagesUrl(publicBaseUrl, c.id),
     ...(c.verifyToken !== null && { verifyToken: c.verifyToken }),
     status: c.status,
-    ...(c.disabledReason !== null && { disabledReason: c.disabledReason }),
+    ...(c.disabledReason !== null && { disabledReason: clipText(c.disabledReason, TEXT_LIMIT) }),
     ...isoIf('disabledAt', c.disabledAt),
     ...isoIf('verifiedAt', c.verifiedAt),
     createdAt: iso(c.createdAt),
@@ -58,7 +62,7 @@ export function presentAttempt(a: AttemptRecord): Schemas['DeliveryAttempt'] {
     ...(a.statusCode !== null && { statusCode: a.statusCode }),
     latencyMs: a.latencyMs,
     outcome: a.outcome,
-    ...(a.error !== null && { error: a.error }),
+    ...(a.error !== null && { error: clipText(a.error, TEXT_LIMIT) }),
   };
 }
 

@@ -2,13 +2,21 @@
  * Token buckets, one per key: `perSecond` sustained, `burst` at once. In memory, so per instance;
  * a fair guard against a runaway client, not a quota. At most `maxKeys` buckets are kept (the
  * least recently used goes first), so no key chosen by a caller can grow memory without end.
+ * Each answer tells the client where it stands with the `RateLimit-Limit`, `RateLimit-Remaining`
+ * and `RateLimit-Reset` headers the spec declares (the IETF httpapi RateLimit header fields draft).
  */
 import type { Clock } from '../clock.js';
 import { Problem } from '../problem.js';
 
+/** The spec's bound on `RateLimit-Reset` and `Retry-After` (seconds). */
+const MAX_SECONDS = 86_400;
+
 export interface RateLimiter {
-  /** Takes one token from `key`'s bucket, or throws a 429 problem with `Retry-After`. */
-  take(key: string): void;
+  /**
+   * Takes one token from `key`'s bucket and answers the RateLimit headers to send; throws a 429
+   * problem with `Retry-After` (and the same headers) when it is empty.
+   */
+  take(key: string): Record<string, string>;
   /** Buckets held (bounded by `maxKeys`). */
   readonly size: number;
 }
@@ -26,6 +34,11 @@ export const DEFAULT_MAX_KEYS = 10_000;
 export function createRateLimiter(clock: Clock, options: RateLimiterOptions): RateLimiter {
   const { perSecond, burst, maxKeys = DEFAULT_MAX_KEYS } = options;
   const buckets = new Map<string, { tokens: number; at: number }>();
+  const headers = (tokens: number): Record<string, string> => ({
+    'ratelimit-limit': String(burst),
+    'ratelimit-remaining': String(Math.max(0, Math.floor(tokens))),
+    'ratelimit-reset': String(Math.min(MAX_SECONDS, Math.ceil((burst - tokens) / perSecond))),
+  });
   return {
     take(key) {
       const now = clock.now();
@@ -38,9 +51,12 @@ export function createRateLimiter(clock: Clock, options: RateLimiterOptions): Ra
       if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value!);
       if (bucket.tokens < 1) {
         const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
-        throw Problem.tooManyRequests(options.describe(key), retryAfter);
+        const problem = Problem.tooManyRequests(options.describe(key), retryAfter);
+        Object.assign(problem.headers, headers(bucket.tokens));
+        throw problem;
       }
       bucket.tokens -= 1;
+      return headers(bucket.tokens);
     },
     get size() {
       return buckets.size;

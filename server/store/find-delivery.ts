@@ -1,7 +1,10 @@
 import type { Db } from './database.js';
 import { toAttempt, toDelivery, type AttemptRecord, type DeliveryRecord } from './records.js';
 
-/** A delivery of this bot with every attempt, oldest first. */
+/** At most this many attempts are listed with a delivery (the spec's maxItems): the latest ones. */
+export const LISTED_ATTEMPTS = 100;
+
+/** A delivery of this bot with its latest {@link LISTED_ATTEMPTS} attempts, oldest first. */
 export async function findDelivery(
   db: Db,
   botId: string,
@@ -9,6 +12,12 @@ export async function findDelivery(
 ): Promise<(DeliveryRecord & { attempts: AttemptRecord[] }) | undefined> {
   const row = await db.selectFrom('deliveries').selectAll().where('id', '=', deliveryId).where('bot_id', '=', botId).executeTakeFirst();
   if (!row) return undefined;
-  const attempts = await db.selectFrom('attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('number').execute();
-  return { ...toDelivery(row), attempts: attempts.map(toAttempt) };
+  const latest = await db
+    .selectFrom('attempts')
+    .selectAll()
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('number', 'desc')
+    .limit(LISTED_ATTEMPTS)
+    .execute();
+  return { ...toDelivery(row), attempts: latest.reverse().map(toAttempt) };
 }

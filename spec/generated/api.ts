@@ -19,7 +19,7 @@ export interface paths {
          * Send a user message
          * @description Accepts one user message, runs the bot, and queues the bot's answers for delivery to the
          *     channel's webhook URL, all in one transaction: once this operation answers `202`, the
-         *     message and its answers are stored and will be delivered.
+         *     message and its answers are stored and will be delivered, each as the `botMessage` webhook.
          *
          *     Send an `Idempotency-Key` to retry safely: the same key with the same body within 24 hours
          *     answers the first result and creates nothing new; the same key with another body is `409`.
@@ -696,7 +696,10 @@ export interface components {
             /** @description The conversation's id. */
             conversationId: string;
             senderId: components["schemas"]["SenderId"];
-            /** @description The user message's position in the conversation. */
+            /**
+             * Format: int64
+             * @description The user message's position in the conversation.
+             */
             sequence: number;
             /** Format: date-time */
             createdAt: string;
@@ -801,8 +804,10 @@ export interface components {
             /** @description The bot message delivered. */
             messageId: string;
             senderId: components["schemas"]["SenderId"];
+            /** Format: int64 */
             messageCounter: number;
             status: components["schemas"]["DeliveryStatus"];
+            /** Format: int32 */
             attemptCount: number;
             /**
              * Format: date-time
@@ -811,7 +816,10 @@ export interface components {
             nextAttemptAt?: string;
             /** Format: date-time */
             lastAttemptAt?: string;
-            /** @description The HTTP status of the last attempt, when it got one. */
+            /**
+             * Format: int32
+             * @description The HTTP status of the last attempt, when it got one.
+             */
             lastStatusCode?: number;
             /** Format: date-time */
             createdAt: string;
@@ -819,13 +827,18 @@ export interface components {
             updatedAt: string;
         };
         DeliveryAttempt: {
+            /** Format: int32 */
             number: number;
             /** Format: date-time */
             attemptedAt: string;
             /** Format: uri */
             url?: string;
-            /** @description The receiver's HTTP status; absent when none came (timeout, connection error). */
+            /**
+             * Format: int32
+             * @description The receiver's HTTP status; absent when none came (timeout, connection error).
+             */
             statusCode?: number;
+            /** Format: int32 */
             latencyMs: number;
             /** @enum {string} */
             outcome: "succeeded" | "failed";
@@ -834,6 +847,7 @@ export interface components {
         };
         DeliveryDetail: components["schemas"]["Delivery"] & {
             payload: components["schemas"]["BotMessageEvent"];
+            /** @description The latest 100 attempts, oldest first (`attemptCount` says how many there were in all). */
             attempts: components["schemas"]["DeliveryAttempt"][];
         };
         DeliveryPage: {
@@ -849,16 +863,25 @@ export interface components {
             isIntro: boolean;
             /** @description The user message as sent (`actor` `user`), or the bot message as delivered (`actor` `bot`). A text message has the same shape either way. */
             message: components["schemas"]["UserMessage"] | components["schemas"]["BotMessage"];
-            /** @description Position in the conversation, user and bot messages alike. */
+            /**
+             * Format: int64
+             * @description Position in the conversation, user and bot messages alike.
+             */
             sequence: number;
-            /** @description For bot messages, the `messageCounter` of its delivery. */
+            /**
+             * Format: int64
+             * @description For bot messages, the `messageCounter` of its delivery.
+             */
             messageCounter?: number;
             /** Format: date-time */
             createdAt: string;
         };
         HistoryPage: {
             rows: components["schemas"]["HistoryRow"][];
-            /** @description How many messages the conversation has in all. */
+            /**
+             * Format: int64
+             * @description How many messages the conversation has in all.
+             */
             count: number;
         };
         Session: {
@@ -893,6 +916,7 @@ export interface components {
             senderId: components["schemas"]["SenderId"];
             botId: components["schemas"]["BotId"];
             messageId: string;
+            /** Format: int64 */
             sequence: number;
             /** Format: date-time */
             timestamp: string;
@@ -960,7 +984,10 @@ export interface components {
             messageId: string;
             /** @description The id of the user message this answers. */
             inReplyTo: string;
-            /** @description 1 for the conversation's first bot message, then +1 with no gaps. */
+            /**
+             * Format: int64
+             * @description 1 for the conversation's first bot message, then +1 with no gaps.
+             */
             messageCounter: number;
             /**
              * Format: date-time
@@ -1138,10 +1165,11 @@ export interface components {
              */
             type: string;
             title: string;
+            /** Format: int32 */
             status: number;
             detail?: string;
             instance?: string;
-            /** @description Each failing field. */
+            /** @description Each failing field (the first 100). */
             errors?: components["schemas"]["ProblemError"][];
         };
         ProblemError: {
@@ -1157,7 +1185,7 @@ export interface components {
             /** @enum {string} */
             status: "ready" | "unavailable";
             checks: {
-                [key: string]: string;
+                [key: string]: "ok" | "unavailable" | "stopping" | "stopped";
             };
         };
     };
@@ -1165,6 +1193,10 @@ export interface components {
         /** @description The request is not valid; `errors` names each failing field. */
         BadRequest: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1177,6 +1209,10 @@ export interface components {
          */
         Unauthorized: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1186,6 +1222,10 @@ export interface components {
         /** @description The channel, conversation or delivery does not exist (an unknown bot is `401`). */
         NotFound: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1195,6 +1235,10 @@ export interface components {
         /** @description The `Idempotency-Key` was already used with another body. */
         IdempotencyConflict: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1204,6 +1248,10 @@ export interface components {
         /** @description The delivery is still pending and cannot be redelivered yet. */
         DeliveryPending: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1213,6 +1261,10 @@ export interface components {
         /** @description The body is larger than the server accepts (256 KiB by default). */
         PayloadTooLarge: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1222,6 +1274,10 @@ export interface components {
         /** @description The body is not `application/json`. */
         UnsupportedMediaType: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1236,6 +1292,10 @@ export interface components {
          */
         SessionTooLarge: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1250,6 +1310,7 @@ export interface components {
         StoreUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1264,6 +1325,10 @@ export interface components {
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1272,6 +1337,19 @@ export interface components {
         };
         /** @description The URL was refused or did not pass the verification handshake; `detail` says what it answered. */
         VerificationFailed: {
+            headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A bug on the server: logged there, answered as a bare problem that reveals nothing. */
+        InternalServerError: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1315,6 +1393,23 @@ export interface components {
          * @example 30
          */
         RetryAfter: number;
+        /**
+         * @description Sent by the operations that count against the bot's rate limit (sending messages): how many requests the bucket holds when full (the burst).
+         * @example 100
+         */
+        "RateLimit-Limit": number;
+        /**
+         * @description Sent with RateLimit-Limit: how many more requests the bucket takes now.
+         * @example 99
+         */
+        "RateLimit-Remaining": number;
+        /**
+         * @description Sent with RateLimit-Limit: seconds until the bucket is full again.
+         * @example 1
+         */
+        "RateLimit-Reset": number;
+        /** @description Never sent by this server: its API is for servers, so a browser script of another origin may not read its answers (the docs page is served from the same origin). A receiver's answer may carry one; the server ignores it. */
+        "Access-Control-Allow-Origin": string;
     };
     pathItems: never;
 }
@@ -1348,6 +1443,10 @@ export interface operations {
             /** @description The message was accepted; the bot's answers are queued for delivery. */
             202: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1361,6 +1460,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["SessionTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
             503: components["responses"]["StoreUnavailable"];
         };
     };
@@ -1382,6 +1482,10 @@ export interface operations {
             /** @description The channel's configuration. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1391,6 +1495,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     putWebhookChannel: {
@@ -1415,6 +1520,10 @@ export interface operations {
             /** @description The channel was verified and saved as `active`. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1427,6 +1536,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["VerificationFailed"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     deleteWebhookChannel: {
@@ -1447,6 +1557,10 @@ export interface operations {
             /** @description The configuration was removed. */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1454,6 +1568,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     getWebhookSecret: {
@@ -1474,6 +1589,10 @@ export interface operations {
             /** @description The signing secret. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1483,6 +1602,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     rotateWebhookSecret: {
@@ -1503,6 +1623,10 @@ export interface operations {
             /** @description The new secret, and the previous one with its expiry. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1512,6 +1636,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     listDeliveries: {
@@ -1541,6 +1666,10 @@ export interface operations {
             /** @description A page of deliveries. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1550,6 +1679,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     getDelivery: {
@@ -1575,6 +1705,10 @@ export interface operations {
             /** @description The delivery, its webhook body, and every attempt. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1585,6 +1719,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     redeliverDelivery: {
@@ -1610,6 +1745,10 @@ export interface operations {
             /** @description The delivery is scheduled again. */
             202: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1621,6 +1760,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["DeliveryPending"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     listConversationMessages: {
@@ -1651,6 +1791,10 @@ export interface operations {
             /** @description A page of the history, and the total count. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1661,6 +1805,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     getConversationSession: {
@@ -1686,6 +1831,10 @@ export interface operations {
             /** @description The session. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1696,6 +1845,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     streamEvents: {
@@ -1726,16 +1876,21 @@ export interface operations {
             /** @description The events. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EventPage"];
-                    "text/event-stream": string;
+                    "text/event-stream": unknown;
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     getTestReceiver: {
@@ -1756,6 +1911,10 @@ export interface operations {
             /** @description The receiver's URL and what arrived. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1764,6 +1923,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     legacySendMessage: {
@@ -1788,6 +1948,10 @@ export interface operations {
             /** @description The message was accepted. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1800,6 +1964,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["SessionTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
             503: components["responses"]["StoreUnavailable"];
         };
     };
@@ -1831,6 +1996,10 @@ export interface operations {
             /** @description A page of the history, and the total count. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1841,6 +2010,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     getHealth: {
@@ -1855,6 +2025,10 @@ export interface operations {
             /** @description The process is alive. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1862,6 +2036,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     getReadiness: {
@@ -1876,6 +2051,10 @@ export interface operations {
             /** @description Ready to accept messages. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1883,6 +2062,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
             /** @description Not ready. */
             503: {
                 headers: {
@@ -1906,6 +2086,10 @@ export interface operations {
             /** @description Metrics in the Prometheus text exposition format. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1913,6 +2097,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     getOpenApiDocument: {
@@ -1927,6 +2112,10 @@ export interface operations {
             /** @description The OpenAPI document the server implements. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1934,6 +2123,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     getDocs: {
@@ -1948,6 +2138,10 @@ export interface operations {
             /** @description This document rendered as a self-contained HTML page. */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1955,6 +2149,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     getConsole: {
@@ -1969,6 +2164,10 @@ export interface operations {
             /** @description A self-contained HTML page (every asset is inline). */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1976,6 +2175,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
         };
     };
     receiveBotMessage: {
@@ -2025,6 +2225,7 @@ export interface operations {
             429: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -38,6 +38,16 @@ export function validatorAt(pointer: string): ValidateFunction {
 
 export const escapePointer = escapePointerSegment;
 
+const headerValidators = new Map<string, ValidateFunction>();
+
+/** The errors of a header value against its (inline) schema, as text; undefined when it matches. */
+function validateHeaderValue(schema: object, value: unknown): string | undefined {
+  const key = JSON.stringify(schema);
+  let validate = headerValidators.get(key);
+  if (!validate) headerValidators.set(key, (validate = ajv.compile(schema)));
+  return validate(value) ? undefined : ajv.errorsText(validate.errors);
+}
+
 /** Resolves a local `$ref` chain (`#/components/...`, `#/webhooks/...`) to the object and its pointer. */
 export function resolve<T = any>(node: any, pointer: string): { node: T; pointer: string } {
   while (node && typeof node === 'object' && typeof node.$ref === 'string') {
@@ -131,8 +141,15 @@ export function assertResponseMatchesSpec(operationId: string, response: WireRes
   }
   for (const [name, rawHeader] of Object.entries<any>(declared.headers ?? {})) {
     const { node: header } = resolve(rawHeader, '');
-    if (header.required && headerOf(response.headers, name) === undefined) {
+    const value = headerOf(response.headers, name);
+    if (header.required && value === undefined) {
       throw new Error(`${operationId} ${response.status} lacks the required header ${name}`);
+    }
+    // A header that is sent keeps within its declared schema (an integer header is sent as digits).
+    if (value !== undefined && header.schema) {
+      const parsed = header.schema.type === 'integer' && /^-?[0-9]+$/.test(value) ? Number(value) : value;
+      const errors = validateHeaderValue(header.schema, parsed);
+      if (errors) throw new Error(`${operationId} ${response.status} header ${name}: ${value} ${errors}`);
     }
   }
 }

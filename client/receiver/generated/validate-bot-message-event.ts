@@ -23,13 +23,14 @@ const ajvRuntime_ucs2length = function ucs2length(str) {
 export const validate = validate20;
 export default validate20;
 const schema31 = {"$ref":"openapi#/components/schemas/BotMessageEvent"};
-const schema33 = {"type":"object","description":"The body of every `botMessage` webhook.","required":["senderId","recipient","botId","messageId","inReplyTo","messageCounter","timestamp","message"],"properties":{"senderId":{"$ref":"#/components/schemas/SenderId"},"recipient":{"type":"object","description":"The same user id, for receivers written against the Messenger form.","required":["id"],"properties":{"id":{"$ref":"#/components/schemas/SenderId"}}},"botId":{"$ref":"#/components/schemas/BotId"},"messageId":{"type":"string","description":"The bot message's id."},"inReplyTo":{"type":"string","description":"The id of the user message this answers."},"messageCounter":{"type":"integer","minimum":1,"description":"1 for the conversation's first bot message, then +1 with no gaps."},"timestamp":{"type":"string","format":"date-time","description":"When the bot message was created."},"verifyToken":{"type":"string","description":"The channel's verify token, for receivers that check it instead of the signature.\nAbsent (not empty, not `null`) when the channel has none: receivers written for the\nplatform refuse any token when they expect none.\n"},"message":{"$ref":"#/components/schemas/BotMessage"}}};
+const schema33 = {"type":"object","description":"The body of every `botMessage` webhook.","required":["senderId","recipient","botId","messageId","inReplyTo","messageCounter","timestamp","message"],"properties":{"senderId":{"$ref":"#/components/schemas/SenderId"},"recipient":{"type":"object","description":"The same user id, for receivers written against the Messenger form.","required":["id"],"properties":{"id":{"$ref":"#/components/schemas/SenderId"}}},"botId":{"$ref":"#/components/schemas/BotId"},"messageId":{"type":"string","description":"The bot message's id.","maxLength":64},"inReplyTo":{"type":"string","description":"The id of the user message this answers.","maxLength":64},"messageCounter":{"type":"integer","minimum":1,"description":"1 for the conversation's first bot message, then +1 with no gaps.","format":"int64","maximum":9007199254740991},"timestamp":{"type":"string","format":"date-time","description":"When the bot message was created.","maxLength":40},"verifyToken":{"type":"string","description":"The channel's verify token, for receivers that check it instead of the signature.\nAbsent (not empty, not `null`) when the channel has none: receivers written for the\nplatform refuse any token when they expect none.\n","maxLength":256},"message":{"$ref":"#/components/schemas/BotMessage"}}};
 const schema34 = {"type":"string","description":"The user's id in your app, 1 to 128 characters. It names the conversation; use a stable,\nunguessable id. Ids the platform's integrations use fit: a chat's 18-digit id, a UUID.\n","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9._~:@-]+$","examples":["a7355930-fa92-11e7-8308-2f056e75d1ee","712345678901234567"]};
-const schema36 = {"type":"string","description":"A bot's id.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$","examples":["demo"]};
+const schema36 = {"type":"string","description":"A bot's id.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$","examples":["demo"],"maxLength":64};
 const func1 = ajvRuntime_ucs2length;
 const pattern4 = new RegExp("^[A-Za-z0-9._~:@-]+$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", "u");
-const formats0 = formats.fullFormats["date-time"];
+const formats0 = formats.fullFormats.int64;
+const formats2 = formats.fullFormats["date-time"];
 const schema37 = {"description":"A Messenger-compatible message, with a `type` discriminator.","oneOf":[{"$ref":"#/components/schemas/TextBotMessage"},{"$ref":"#/components/schemas/ButtonsBotMessage"},{"$ref":"#/components/schemas/QuickRepliesBotMessage"},{"$ref":"#/components/schemas/CarouselBotMessage"},{"$ref":"#/components/schemas/ListBotMessage"},{"$ref":"#/components/schemas/MediaBotMessage"}],"discriminator":{"propertyName":"type","x-mapping":{"text":"#/components/schemas/TextBotMessage","buttons":"#/components/schemas/ButtonsBotMessage","quick_replies":"#/components/schemas/QuickRepliesBotMessage","carousel":"#/components/schemas/CarouselBotMessage","list":"#/components/schemas/ListBotMessage","media":"#/components/schemas/MediaBotMessage"}},"type":"object"};
 const schema64 = {"type":"object","additionalProperties":false,"required":["type","text"],"properties":{"type":{"type":"string","const":"text"},"text":{"type":"string","minLength":1,"maxLength":2000}}};
 const schema38 = {"type":"object","description":"Text with up to 3 buttons (Messenger button template).","additionalProperties":false,"required":["type","attachment"],"properties":{"type":{"type":"string","const":"buttons"},"attachment":{"type":"object","additionalProperties":false,"required":["type","payload"],"properties":{"type":{"type":"string","const":"template"},"payload":{"type":"object","additionalProperties":false,"required":["template_type","text","buttons"],"properties":{"template_type":{"type":"string","const":"button"},"text":{"type":"string","minLength":1,"maxLength":640},"buttons":{"type":"array","minItems":1,"maxItems":3,"items":{"$ref":"#/components/schemas/Button"}}}}}}}};
@@ -155,7 +156,7 @@ validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const schema43 = {"type":"object","description":"Opens `url`.","additionalProperties":false,"required":["type","title","url"],"properties":{"type":{"type":"string","const":"web_url"},"title":{"$ref":"#/components/schemas/ButtonTitle"},"url":{"$ref":"#/components/schemas/HttpUrl"}}};
 const schema45 = {"type":"string","format":"uri","pattern":"^https?://","maxLength":2048};
-const formats2 = formats.fullFormats.uri;
+const formats4 = formats.fullFormats.uri;
 const pattern7 = new RegExp("^https?://", "u");
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -247,7 +248,7 @@ validate27.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/
 return false;
 }
 else {
-if(!(formats2(data2))){
+if(!(formats4(data2))){
 validate27.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data2}];
 return false;
 }
@@ -280,7 +281,7 @@ return errors === 0;
 }
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema46 = {"type":"object","description":"Calls the number in `payload`.","additionalProperties":false,"required":["type","title","payload"],"properties":{"type":{"type":"string","const":"phone_number"},"title":{"$ref":"#/components/schemas/ButtonTitle"},"payload":{"type":"string","pattern":"^\\+?[0-9][0-9 ()-]{2,30}$"}}};
+const schema46 = {"type":"object","description":"Calls the number in `payload`.","additionalProperties":false,"required":["type","title","payload"],"properties":{"type":{"type":"string","const":"phone_number"},"title":{"$ref":"#/components/schemas/ButtonTitle"},"payload":{"type":"string","pattern":"^\\+?[0-9][0-9 ()-]{2,30}$","maxLength":32}}};
 const pattern8 = new RegExp("^\\+?[0-9][0-9 ()-]{2,30}$", "u");
 
 function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -360,9 +361,15 @@ let data2 = data.payload;
 const _errs7 = errors;
 if(errors === _errs7){
 if(typeof data2 === "string"){
+if(func1(data2) > 32){
+validate28.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/properties/payload/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema46.properties.payload,data:data2}];
+return false;
+}
+else {
 if(!pattern8.test(data2)){
 validate28.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/properties/payload/pattern",keyword:"pattern",params:{pattern: "^\\+?[0-9][0-9 ()-]{2,30}$"},message:"must match pattern \""+"^\\+?[0-9][0-9 ()-]{2,30}$"+"\"",schema:"^\\+?[0-9][0-9 ()-]{2,30}$",parentSchema:schema46.properties.payload,data:data2}];
 return false;
+}
 }
 }
 else {
@@ -842,7 +849,7 @@ validate34.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/compo
 return false;
 }
 else {
-if(!(formats2(data3))){
+if(!(formats4(data3))){
 validate34.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data3}];
 return false;
 }
@@ -1069,7 +1076,7 @@ validate38.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/
 return false;
 }
 else {
-if(!(formats2(data1))){
+if(!(formats4(data1))){
 validate38.errors = [{instancePath:instancePath+"/url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data1}];
 return false;
 }
@@ -1194,7 +1201,7 @@ validate37.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/compo
 return false;
 }
 else {
-if(!(formats2(data2))){
+if(!(formats4(data2))){
 validate37.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data2}];
 return false;
 }
@@ -1580,7 +1587,7 @@ validate43.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/compo
 return false;
 }
 else {
-if(!(formats2(data2))){
+if(!(formats4(data2))){
 validate43.errors = [{instancePath:instancePath+"/image_url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data2}];
 return false;
 }
@@ -2035,7 +2042,7 @@ validate48.errors = [{instancePath:instancePath+"/attachment/payload/url",schema
 return false;
 }
 else {
-if(!(formats2(data4))){
+if(!(formats4(data4))){
 validate48.errors = [{instancePath:instancePath+"/attachment/payload/url",schemaPath:"#/components/schemas/HttpUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\"",schema:"uri",parentSchema:schema45,data:data4}];
 return false;
 }
@@ -2373,9 +2380,15 @@ const _errs9 = errors;
 const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data3 === "string"){
+if(func1(data3) > 64){
+validate22.errors = [{instancePath:instancePath+"/botId",schemaPath:"#/components/schemas/BotId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema36,data:data3}];
+return false;
+}
+else {
 if(!pattern6.test(data3)){
 validate22.errors = [{instancePath:instancePath+"/botId",schemaPath:"#/components/schemas/BotId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",parentSchema:schema36,data:data3}];
 return false;
+}
 }
 }
 else {
@@ -2392,9 +2405,17 @@ if(valid0){
 if(data.messageId !== undefined){
 let data4 = data.messageId;
 const _errs12 = errors;
-if(typeof data4 !== "string"){
+if(errors === _errs12){
+if(typeof data4 === "string"){
+if(func1(data4) > 64){
+validate22.errors = [{instancePath:instancePath+"/messageId",schemaPath:"#/properties/messageId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema33.properties.messageId,data:data4}];
+return false;
+}
+}
+else {
 validate22.errors = [{instancePath:instancePath+"/messageId",schemaPath:"#/properties/messageId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.messageId.type,parentSchema:schema33.properties.messageId,data:data4}];
 return false;
+}
 }
 var valid0 = _errs12 === errors;
 }
@@ -2405,9 +2426,17 @@ if(valid0){
 if(data.inReplyTo !== undefined){
 let data5 = data.inReplyTo;
 const _errs14 = errors;
-if(typeof data5 !== "string"){
+if(errors === _errs14){
+if(typeof data5 === "string"){
+if(func1(data5) > 64){
+validate22.errors = [{instancePath:instancePath+"/inReplyTo",schemaPath:"#/properties/inReplyTo/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema33.properties.inReplyTo,data:data5}];
+return false;
+}
+}
+else {
 validate22.errors = [{instancePath:instancePath+"/inReplyTo",schemaPath:"#/properties/inReplyTo/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.inReplyTo.type,parentSchema:schema33.properties.inReplyTo,data:data5}];
 return false;
+}
 }
 var valid0 = _errs14 === errors;
 }
@@ -2424,9 +2453,21 @@ return false;
 }
 if(errors === _errs16){
 if(typeof data6 == "number"){
+if(data6 > 9007199254740991 || isNaN(data6)){
+validate22.errors = [{instancePath:instancePath+"/messageCounter",schemaPath:"#/properties/messageCounter/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema33.properties.messageCounter,data:data6}];
+return false;
+}
+else {
 if(data6 < 1 || isNaN(data6)){
 validate22.errors = [{instancePath:instancePath+"/messageCounter",schemaPath:"#/properties/messageCounter/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33.properties.messageCounter,data:data6}];
 return false;
+}
+else {
+if(!(formats0.validate(data6))){
+validate22.errors = [{instancePath:instancePath+"/messageCounter",schemaPath:"#/properties/messageCounter/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\"",schema:"int64",parentSchema:schema33.properties.messageCounter,data:data6}];
+return false;
+}
+}
 }
 }
 }
@@ -2442,9 +2483,15 @@ const _errs18 = errors;
 if(errors === _errs18){
 if(errors === _errs18){
 if(typeof data7 === "string"){
-if(!(formats0.validate(data7))){
+if(func1(data7) > 40){
+validate22.errors = [{instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters",schema:40,parentSchema:schema33.properties.timestamp,data:data7}];
+return false;
+}
+else {
+if(!(formats2.validate(data7))){
 validate22.errors = [{instancePath:instancePath+"/timestamp",schemaPath:"#/properties/timestamp/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema33.properties.timestamp,data:data7}];
 return false;
+}
 }
 }
 else {
@@ -2462,9 +2509,17 @@ if(valid0){
 if(data.verifyToken !== undefined){
 let data8 = data.verifyToken;
 const _errs20 = errors;
-if(typeof data8 !== "string"){
+if(errors === _errs20){
+if(typeof data8 === "string"){
+if(func1(data8) > 256){
+validate22.errors = [{instancePath:instancePath+"/verifyToken",schemaPath:"#/properties/verifyToken/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema33.properties.verifyToken,data:data8}];
+return false;
+}
+}
+else {
 validate22.errors = [{instancePath:instancePath+"/verifyToken",schemaPath:"#/properties/verifyToken/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.verifyToken.type,parentSchema:schema33.properties.verifyToken,data:data8}];
 return false;
+}
 }
 var valid0 = _errs20 === errors;
 }

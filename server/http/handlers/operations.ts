@@ -1,14 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import type { Registry } from 'prom-client';
+import type { components } from '../../../spec/generated/api.js';
 import { Problem } from '../../problem.js';
 import type { HandlerGroup } from '../handler.js';
 import { CONSOLE_FILE, DOCS_FILE, type SpecDocument } from '../../spec-document.js';
 
 type OperationsOperation = 'getHealth' | 'getReadiness' | 'getMetrics' | 'getOpenApiDocument' | 'getDocs' | 'getConsole';
 
+/** A readiness check's state, as the spec enumerates them. */
+export type CheckState = components['schemas']['Readiness']['checks'][string];
+
 export interface Readiness {
   /** Each check's state: `ok` when it can serve. */
-  checks(): Promise<Record<string, string>>;
+  checks(): Promise<Record<string, CheckState>>;
 }
 
 export function operationsHandlers(deps: { registry: Registry; readiness: Readiness; spec: SpecDocument; docsFile?: string; consoleFile?: string }): HandlerGroup<OperationsOperation> {
@@ -18,8 +22,9 @@ export function operationsHandlers(deps: { registry: Registry; readiness: Readin
     },
     async getReadiness() {
       const checks = await deps.readiness.checks();
-      const ready = Object.values(checks).every((state) => state === 'ok');
-      return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'unavailable', checks } };
+      return Object.values(checks).every((state) => state === 'ok')
+        ? { status: 200, body: { status: 'ready', checks } }
+        : { status: 503, body: { status: 'unavailable', checks } };
     },
     async getMetrics() {
       return { status: 200, body: await deps.registry.metrics(), contentType: deps.registry.contentType };
