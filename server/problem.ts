@@ -92,7 +92,7 @@ export class Problem extends Error {
   static storeUnavailable(retryAfterSeconds: number): Problem {
     return new Problem(503, 'store-unavailable', 'Service Unavailable',
       'The database is unavailable; nothing was stored. Try again after Retry-After seconds.', undefined,
-      { 'retry-after': String(retryAfterSeconds) });
+      { 'retry-after': String(Math.min(MAX_RETRY_AFTER_SECONDS, retryAfterSeconds)) });
   }
   /** The send would grow the conversation's session past its limits (server/channel/session-limit.ts). */
   static sessionTooLarge(errors: FieldError[]): Problem {
