@@ -10,7 +10,11 @@ import { SENDER, startTestServer, type TestServer } from '../support/server.js';
 let server: TestServer;
 let limited: TestServer;
 beforeAll(async () => {
-  [server, limited] = await Promise.all([startTestServer(), startTestServer({ RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '3' })]);
+  [server, limited] = await Promise.all([startTestServer(), startTestServer(
+    { RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '3' },
+    // The clock stands still, so the bucket never refills however slow the machine is.
+    { clock: { now: () => Date.parse('2026-11-29T12:00:00Z') } },
+  )]);
 });
 afterAll(async () => {
   await server?.close();
