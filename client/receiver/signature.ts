@@ -115,20 +115,26 @@ function requiredHeader(headers: HeadersLike, name: string): string {
   return value;
 }
 
-/** The `v1` signatures of the header, decoded; entries of other versions are skipped. */
-function symmetricSignatures(header: string): Uint8Array<ArrayBuffer>[] {
+/**
+ * The `v1` signatures of the header, decoded, read exactly as the reference `standardwebhooks`
+ * library reads them, so that both accept the same headers (test/receiver/signature-header-differential.test.ts):
+ * entries are separated by single spaces (empty ones skipped), an entry is `version,signature`
+ * (anything after a second comma ignored), other versions are skipped, and a signature counts
+ * only as the canonical base64 of a MAC (the library compares the text itself). `wellFormed` is
+ * false when no entry had the form `version,signature` at all.
+ */
+function symmetricSignatures(header: string): { signatures: Uint8Array<ArrayBuffer>[]; wellFormed: boolean } {
   const signatures: Uint8Array<ArrayBuffer>[] = [];
-  for (const entry of header.trim().split(/ +/)) {
-    const comma = entry.indexOf(',');
-    if (comma <= 0) {
-      throw new WebhookVerificationError('invalid_header', `${WEBHOOK_SIGNATURE_HEADER} is not a list of "version,signature" entries.`);
-    }
-    if (entry.slice(0, comma) !== SYMMETRIC_VERSION) continue;
-    const bytes = decodeBase64(entry.slice(comma + 1));
-    // A v1 signature that is not base64 cannot match; it is skipped like a wrong one.
-    if (bytes) signatures.push(bytes);
+  let wellFormed = false;
+  for (const entry of header.split(' ')) {
+    const [version, signature] = entry.split(',');
+    if (signature === undefined) continue;
+    wellFormed = true;
+    if (version !== SYMMETRIC_VERSION) continue;
+    const bytes = decodeBase64(signature);
+    if (bytes && encodeBase64(bytes) === signature) signatures.push(bytes);
   }
-  return signatures;
+  return { signatures, wellFormed };
 }
 
 /**
@@ -173,7 +179,10 @@ export async function checkSignature(
     throw new WebhookVerificationError('timestamp_too_new', `The webhook is dated ${timestamp - now} s in the future; at most ${tolerance} s are accepted.`);
   }
 
-  const signatures = symmetricSignatures(signatureHeader);
+  const { signatures, wellFormed } = symmetricSignatures(signatureHeader);
+  if (!wellFormed) {
+    throw new WebhookVerificationError('invalid_header', `${WEBHOOK_SIGNATURE_HEADER} is not a list of "version,signature" entries.`);
+  }
   const content = signedContent(webhookId, timestamp, bodyBytes(rawBody));
   for (const key of keys) {
     for (const signature of signatures) {
