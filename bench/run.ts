@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const load = await startLoadGenerator();
   try {
     await part('cold start', async () => {
-      results.coldStartMs = await measureColdStart(settings.coldStartRuns);
+      results.coldStart = await measureColdStart(settings.coldStartRuns);
     });
     await part('throughput (a) bare node:http', async () => {
       results.throughput.push(await withTarget(startBareHttp, (t) => measureThroughput(t, receiver, load, settings.throughput)));

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { startBenchChild, startNode, type Child } from './children.js';
 import { epochMs } from './ipc.js';
+import { cpuSeconds } from './proc-stats.js';
 import type { LoadPlan, LoadResult } from './processes/load-generator.js';
 import type { Arrivals } from './processes/receiver.js';
 
@@ -96,6 +97,8 @@ export async function startDurableBaseline(webhookUrl: string): Promise<Target> 
 export interface ServerStart extends Target {
   /** From spawning the process to the first 200 on /healthz, ms. */
   coldStartMs: number;
+  /** CPU time the process had used by then, ms (a figure a busy machine disturbs less). */
+  coldStartCpuMs: number | undefined;
 }
 
 /** Starts `node dist/server/main.js` on a fresh database, with the demo bot and a copy of it (OTHER_BOT). */
@@ -131,6 +134,8 @@ export async function startServer(): Promise<ServerStart> {
   try {
     await waitUntil(async () => (await get(`${origin}/healthz`)) === 200, 60_000, 'the server answered /healthz', child);
     const coldStartMs = epochMs() - spawnedAt;
+    const cpu = cpuSeconds(child.pid);
+    const coldStartCpuMs = cpu === undefined ? undefined : cpu * 1000;
     // The banner (printed after listening) shows the token issued for the second bot.
     let other: string | undefined;
     await waitUntil(async () => (other = new RegExp(`bot '${OTHER_BOT}'[^:]*: (\\S+)`).exec(child.stdout())?.[1]) !== undefined, 10_000, `the banner showed the token of ${OTHER_BOT}`, child);
@@ -142,6 +147,7 @@ export async function startServer(): Promise<ServerStart> {
       child,
       tokens,
       coldStartMs,
+      coldStartCpuMs,
       async configure(url, botId = 'demo') {
         const response = await request(`${origin}/v1/bots/${botId}/channels/webhook`, {
           method: 'PUT',
