@@ -171,7 +171,12 @@ export function renderReport(results: BenchResults): string {
   if (results.memory) {
     const m = results.memory;
     const perMinute = new Map<number, number>();
-    for (const [at, mb] of m.samples) perMinute.set(Math.floor(at / 60), Math.max(perMinute.get(Math.floor(at / 60)) ?? 0, mb));
+    // The last sample, taken as the load ends, belongs to the last minute of the run.
+    const lastMinute = Math.max(0, Math.ceil(m.settings.durationMs / 60_000) - 1);
+    for (const [at, mb] of m.samples) {
+      const minute = Math.min(Math.floor(at / 60), lastMinute);
+      perMinute.set(minute, Math.max(perMinute.get(minute) ?? 0, mb));
+    }
     add(
       '## Memory over a long run',
       `The server with its channel active, ${m.settings.connections} connections closed loop for ${formatNumber(m.settings.durationMs / 1000)} s (\`BENCH_RSS_SECONDS\`): ${n(m.acceptedPerSecond)} accepted/s, ${n(m.webhooksPerSecond)} webhooks/s; other answers: ${Object.entries(m.statuses).filter(([st]) => st !== '202').map(([st, k]) => `${k}×${st}`).join(', ') || '0'}.`,

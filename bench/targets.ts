@@ -205,18 +205,31 @@ export interface LoadGenerator {
   close(): Promise<void>;
 }
 
+/**
+ * The load generator. A run that fails (no answer in time) replaces the process, so that a run
+ * still going on in it cannot overlap the next one.
+ */
 export async function startLoadGenerator(): Promise<LoadGenerator> {
-  const { child } = await startBenchChild('load-generator', { cpus: HELPER_CPUS });
-  return {
+  let { child } = await startBenchChild('load-generator', { cpus: HELPER_CPUS });
+  const generator: LoadGenerator = {
     pid: child.pid,
-    run: ({ botId = 'demo', token = TOKEN, ...plan }) =>
-      child.request<LoadResult>(
-        'run',
-        { plan: { ...plan, path: SEND_PATH(botId), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } } },
-        plan.durationMs + (plan.graceMs ?? 30_000) + 60_000,
-      ),
+    async run({ botId = 'demo', token = TOKEN, ...plan }) {
+      try {
+        return await child.request<LoadResult>(
+          'run',
+          { plan: { ...plan, path: SEND_PATH(botId), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } } },
+          plan.durationMs + (plan.graceMs ?? 30_000) + 120_000,
+        );
+      } catch (error) {
+        await child.stop(0);
+        ({ child } = await startBenchChild('load-generator', { cpus: HELPER_CPUS }));
+        generator.pid = child.pid;
+        throw error;
+      }
+    },
     close: () => child.stop(),
   };
+  return generator;
 }
 
 /** One body per conversation: each sender says "hi" (the demo bot answers with three messages). */

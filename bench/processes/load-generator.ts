@@ -134,10 +134,17 @@ async function runLoad(plan: LoadPlan): Promise<LoadResult> {
     }
   }
   const sendingEndedAt = epochMs();
-  const grace = setTimeout(() => abort.abort(new Error('still unanswered at the end of the run')), (plan.graceMs ?? 30_000) + Math.max(0, deadline - epochMs()));
-  await Promise.all(inFlight);
+  const graceMs = (plan.graceMs ?? 30_000) + Math.max(0, deadline - epochMs());
+  const grace = setTimeout(() => abort.abort(new Error('still unanswered at the end of the run')), graceMs);
+  // Aborting settles every request at once, unless this process is starved of CPU: then stop
+  // waiting anyway, and count what had not settled.
+  let hardStop: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(inFlight), new Promise((resolve) => (hardStop = setTimeout(resolve, graceMs + 10_000)))]);
   clearTimeout(grace);
-  await pool.destroy();
+  clearTimeout(hardStop);
+  const settled = Object.values(statuses).reduce((sum, k) => sum + k, 0);
+  if (settled < sent) statuses.unsettled = sent - settled;
+  await pool.destroy().catch(() => undefined);
   return {
     sent,
     accepted: latencies.length,
