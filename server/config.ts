@@ -2,6 +2,7 @@
  * The server's configuration, read from the environment once at start, validated, and passed
  * down as one typed object. Nothing else reads process.env.
  */
+import { parseSecretsKey, SecretKeyError } from './credentials/secret-box.js';
 import { dialectOf, redactDatabaseUrl } from './store/database.js';
 
 export interface Config {
@@ -34,6 +35,8 @@ export interface Config {
   authFailuresPerSecond: number;
   authFailuresBurst: number;
   idempotencyTtlMs: number;
+  /** `SECRETS_KEY`: seals the channels' secrets at rest (AES-256-GCM); undefined: stored as given. */
+  secretsKey: Buffer | undefined;
   /** The bound on one conversation's session variables (server/channel/session-limit.ts). */
   session: { maxVariables: number; maxBytes: number };
   secretGraceMs: number;
@@ -129,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresPerSecond: integer(env, 'AUTH_FAILURES_PER_SECOND', 5, 1, 1_000_000),
     authFailuresBurst: integer(env, 'AUTH_FAILURES_BURST', 50, 1, 1_000_000),
     idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
+    secretsKey: secretsKey(env),
     session: {
       maxVariables: integer(env, 'SESSION_MAX_VARIABLES', 200, 1, 100_000),
       maxBytes: integer(env, 'SESSION_MAX_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
@@ -143,4 +147,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '10s'),
     },
   };
+}
+
+function secretsKey(env: NodeJS.ProcessEnv): Buffer | undefined {
+  if (!env.SECRETS_KEY) return undefined;
+  try {
+    return parseSecretsKey(env.SECRETS_KEY);
+  } catch (error) {
+    // The key itself is never echoed.
+    if (error instanceof SecretKeyError) throw new ConfigError(`SECRETS_KEY: ${error.message}`);
+    throw error;
+  }
 }

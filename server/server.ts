@@ -13,6 +13,7 @@ import { EventHub, type EventStreamOptions } from './channel/event-stream.js';
 import { startIdempotencyKeyPurge } from './channel/idempotency-key-purge.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createSecretBox } from './credentials/secret-box.js';
 import { createDelivery, type DeliveryRuntime } from './delivery/runtime.js';
 import { createHttpApp } from './http/app.js';
 import { channelHandlers } from './http/handlers/channel.js';
@@ -27,7 +28,7 @@ import { createRequestValidator } from './http/request-validator.js';
 import { buildRouter } from './http/router.js';
 import { loadSpecDocument } from './spec-document.js';
 import { createIdGenerator, type IdGenerator } from './ids.js';
-import { listenForDeliveries, lockSqliteFile, openDatabase, ping, sqliteFileOf, type Database } from './store/index.js';
+import { listenForDeliveries, lockSqliteFile, openDatabase, ping, sealChannelSecrets, sqliteFileOf, type Database } from './store/index.js';
 
 export interface StartServerOptions {
   config: Config;
@@ -66,6 +67,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const ids = options.ids ?? createIdGenerator(clock);
 
   const bots = await loadBotDefinitions(config.botsDir);
+  // Registers the key before anything reads a sealed secret.
+  const secrets = createSecretBox(config.secretsKey);
   // SQLite serves one server process: a second one on the same file is refused here, clearly.
   const sqliteFile = sqliteFileOf(config.databaseUrl);
   const fileLock = sqliteFile === undefined ? undefined : lockSqliteFile(sqliteFile);
@@ -79,6 +82,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     fileLock?.release();
     throw error;
   }
+  if (config.secretsKey) {
+    const sealed = await sealChannelSecrets(database.db, secrets.seal);
+    if (sealed > 0) logger.info({ channels: sealed }, 'channel secrets stored in clear are now sealed with SECRETS_KEY');
+  }
   const issuedTokens = await ensureBotTokens(database.db, bots, { demoBotToken: config.demoBotToken, clock });
 
   const registry = new Registry();
@@ -90,6 +97,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let ownUrl = '';
   const context: ChannelContext = {
     config,
+    secrets,
     database,
     bots,
     clock,

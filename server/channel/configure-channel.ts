@@ -1,3 +1,4 @@
+import { hashVerifyToken } from '../credentials/verify-token.js';
 import { Problem } from '../problem.js';
 import { findChannel, rotateSecret, saveChannel, type ChannelRecord } from '../store/index.js';
 import type { ChannelContext } from './context.js';
@@ -27,10 +28,11 @@ export async function configureChannel(
   const channel = await saveChannel(ctx.database.db, {
     botId,
     url: input.url,
-    verifyToken: input.verifyToken ?? null,
+    verifyToken: input.verifyToken === undefined ? null : ctx.secrets.seal(input.verifyToken),
+    verifyTokenHash: input.verifyToken === undefined ? null : hashVerifyToken(input.verifyToken),
     verified: handshake,
     newId: ctx.ids('chn'),
-    newSecret: generateSigningSecret(),
+    newSecret: ctx.secrets.seal(generateSigningSecret()),
     now: ctx.clock.now(),
   });
   ctx.logger.info({ botId, status: channel.status, handshake }, 'webhook channel configured');
@@ -51,7 +53,7 @@ export async function rotateSigningSecret(ctx: ChannelContext, botId: string): P
   const now = ctx.clock.now();
   const rotated = await rotateSecret(ctx.database.db, {
     botId,
-    secret: generateSigningSecret(),
+    secret: ctx.secrets.seal(generateSigningSecret()),
     previousExpiresAt: now + ctx.config.secretGraceMs,
     now,
   });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { BotDefinition } from '../bot/definition.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { SecretBox } from '../credentials/secret-box.js';
 import type { IdGenerator } from '../ids.js';
 import type { Database } from '../store/index.js';
 
@@ -14,6 +15,8 @@ export type WebhookUrlVerifier = (url: string, handshake: { verifyToken: string 
 export type WebhookUrlVerdict = { ok: true } | { ok: false; refused: boolean; reason: string };
 
 export interface ChannelContext {
+  /** Seals the channels' secrets before they are stored (credentials/secret-box.ts). */
+  secrets: SecretBox;
   config: Config;
   database: Database;
   bots: ReadonlyMap<string, BotDefinition>;

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { openSecret } from '../credentials/secret-box.js';
 import { engineOf } from './database.js';
 import type { Schema } from './schema.js';
 import { toDelivery, type DeliveryRecord } from './records.js';
@@ -86,9 +87,9 @@ export async function claimDueDeliveries(
         roundAttemptNumber: Number(row.round_attempt_count),
         channel: {
           url: row.url,
-          verifyToken: row.verify_token,
-          secret: row.secret,
-          previousSecret: row.previous_secret,
+          verifyToken: openSecret(row.verify_token),
+          secret: openSecret(row.secret),
+          previousSecret: openSecret(row.previous_secret),
           previousExpiresAt: row.previous_expires_at === null ? null : Number(row.previous_expires_at),
         },
       };

@@ -3,7 +3,7 @@
  * `sqlite:PATH` (the embedded default), `sqlite::memory:` for tests, or `postgres://…`
  * (`postgresql://…`) for several instances sharing one database.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
@@ -82,7 +82,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   }
   const path = url.slice('sqlite:'.length);
   const memory = path === ':memory:';
-  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (!memory) createPrivateFile(path);
   const sqlite = new BetterSqlite3(memory ? ':memory:' : path);
   // WAL lets readers run beside the writer; FULL makes each commit durable, since a 202 promises no loss.
   sqlite.pragma('journal_mode = WAL');
@@ -207,9 +207,22 @@ function withWrites(db: Kysely<Schema>, database: Omit<Database, 'writes' | 'clo
 }
 
 async function migrate(db: Kysely<Schema>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  // Numbers are handed out to parallel lines of work, so one may land after a higher one ran.
+  const { error, results } = await new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${(error as Error).message ?? error}`);
   }
+}
+
+/**
+ * The database holds conversations and (unless SECRETS_KEY seals them) secrets: its file is
+ * readable by its owner only (0600), whatever the umask, in a directory made 0700 when this
+ * creates it. SQLite gives the -wal and -shm files the database file's mode; files left by an
+ * older version are narrowed too.
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }

@@ -9,6 +9,7 @@ export { saveChannel } from './save-channel.js';
 export { deleteChannel } from './delete-channel.js';
 export { disableChannel } from './disable-channel.js';
 export { rotateSecret } from './rotate-secret.js';
+export { sealChannelSecrets } from './seal-channel-secrets.js';
 export { openConversation } from './open-conversation.js';
 export { findConversation } from './find-conversation.js';
 export { appendMessages, ConcurrentAppendError, type NewMessage } from './append-messages.js';

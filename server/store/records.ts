@@ -1,4 +1,5 @@
 /** What the store's operations hand back: rows in the code's own words (camelCase, parsed JSON). */
+import { openSecret } from '../credentials/secret-box.js';
 import type { components } from '../../spec/generated/api.js';
 import type { ChannelsTable, ConversationsTable, DeliveriesTable, AttemptsTable, MessagesTable } from './schema.js';
 
@@ -11,6 +12,8 @@ export interface ChannelRecord {
   url: string;
   /** `null`: none configured; webhook bodies then carry no `verifyToken` field. */
   verifyToken: string | null;
+  /** SHA-256 hex of the verify token, which authenticates the legacy endpoint. */
+  verifyTokenHash: string | null;
   status: ChannelsTable['status'];
   disabledReason: string | null;
   disabledAt: number | null;
@@ -84,13 +87,14 @@ export function toChannel(row: ChannelsTable): ChannelRecord {
     id: row.id,
     botId: row.bot_id,
     url: row.url,
-    verifyToken: row.verify_token,
+    verifyToken: openSecret(row.verify_token),
+    verifyTokenHash: row.verify_token_hash,
     status: row.status,
     disabledReason: row.disabled_reason,
     disabledAt: numOrNull(row.disabled_at),
     verifiedAt: numOrNull(row.verified_at),
-    secret: row.secret,
-    previousSecret: row.previous_secret,
+    secret: openSecret(row.secret),
+    previousSecret: openSecret(row.previous_secret),
     previousExpiresAt: numOrNull(row.previous_expires_at),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),

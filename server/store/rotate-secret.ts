@@ -11,12 +11,13 @@ export async function rotateSecret(
   if (!current) return undefined;
   await db
     .updateTable('channels')
-    .set({
+    .set((eb) => ({
       secret: input.secret,
-      previous_secret: current.secret,
+      // Copied as stored (sealed or not): the record read above holds it opened.
+      previous_secret: eb.ref('secret'),
       previous_expires_at: input.previousExpiresAt,
       updated_at: input.now,
-    })
+    }))
     .where('bot_id', '=', input.botId)
     .execute();
   return findChannel(db, input.botId);

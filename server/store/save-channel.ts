@@ -1,3 +1,4 @@
+import { hashVerifyToken } from '../credentials/verify-token.js';
 import type { Db } from './database.js';
 import { findChannel } from './find-channel.js';
 import type { ChannelRecord } from './records.js';
@@ -5,16 +6,19 @@ import type { ChannelRecord } from './records.js';
 /**
  * Saves a configuration as `active`. An existing channel keeps its id (integrations hold its
  * message URL) and its signing secret (receivers already hold it); a new one gets `newId` and
- * `newSecret`. `verified` says whether the URL passed the handshake (`verifiedAt`).
+ * `newSecret`. The verify token and secret arrive as they are to be stored (sealed by the
+ * caller when a key is configured). `verified` says whether the URL passed the handshake (`verifiedAt`).
  */
 export async function saveChannel(
   db: Db,
-  input: { botId: string; url: string; verifyToken: string | null; verified?: boolean; newId: string; newSecret: string; now: number },
+  input: { botId: string; url: string; verifyToken: string | null; verifyTokenHash?: string | null; verified?: boolean; newId: string; newSecret: string; now: number },
 ): Promise<ChannelRecord> {
   const { botId, url, verifyToken, newId, newSecret, now } = input;
   const configuration = {
     url,
     verify_token: verifyToken,
+    // Given when the token arrives sealed; a token in clear is hashed here.
+    verify_token_hash: input.verifyTokenHash !== undefined ? input.verifyTokenHash : verifyToken === null ? null : hashVerifyToken(verifyToken),
     status: 'active' as const,
     disabled_reason: null,
     disabled_at: null,

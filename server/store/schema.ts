@@ -22,6 +22,8 @@ export interface ChannelsTable {
   url: string;
   /** In clear: every webhook body carries it. `null`: none configured (no field in the bodies). */
   verify_token: string | null;
+  /** SHA-256 hex of the verify token: the legacy endpoint is authenticated against it. */
+  verify_token_hash: string | null;
   status: Schemas['ChannelStatus'];
   disabled_reason: string | null;
   disabled_at: number | null;

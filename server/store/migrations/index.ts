@@ -1,12 +1,14 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { channelIdOptionalVerifyToken } from './0004-channel-id-optional-verify-token.js';
+import { hardening } from './0006-hardening.js';
 import { events } from './0008-events.js';
 
 /** Numbered migrations, applied in name order. Add a file per change; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0004-channel-id-optional-verify-token': channelIdOptionalVerifyToken,
+  '0006-hardening': hardening,
   '0008-events': events,
 };
 
