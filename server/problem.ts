@@ -83,6 +83,31 @@ export class Problem extends Error {
       `Send the body as application/json${got ? ` (got ${got})` : ''}.`,
       [{ location: 'header.content-type', message: 'must be application/json' }]);
   }
+  /** A charset other than UTF-8, the only one JSON has (RFC 8259 §8.1). */
+  static unsupportedCharset(charset: string): Problem {
+    return new Problem(415, 'unsupported-charset', 'Unsupported Media Type', `Send the body as UTF-8 JSON (got charset=${charset}).`,
+      [{ location: 'header.content-type', message: `charset ${charset} is not supported; JSON is UTF-8` }]);
+  }
+  /** A content coding the server does not undo (it undoes gzip, deflate and br). */
+  static unsupportedContentEncoding(coding: string): Problem {
+    return new Problem(415, 'unsupported-content-encoding', 'Unsupported Media Type',
+      `The body is encoded as ${coding}; send it as gzip, deflate, br or unencoded.`,
+      [{ location: 'header.content-encoding', message: `${coding} is not supported; use gzip, deflate, br or identity` }]);
+  }
+  /** The body is not what its `Content-Encoding` says (not that format at all, or cut short). */
+  static undecodableContent(coding: string, reason: string): Problem {
+    return new Problem(400, 'undecodable-content', 'Bad Request', `The body is not valid ${coding} data, as its Content-Encoding says.`,
+      [{ location: 'header.content-encoding', message: `the body is not valid ${coding} data (${reason})` }]);
+  }
+  /** Bytes that are not UTF-8, refused rather than decoded with replacement characters. */
+  static invalidUtf8(offset: number): Problem {
+    return new Problem(400, 'invalid-utf8', 'Bad Request', 'The request body is not valid UTF-8.',
+      [{ location: 'body', message: offset >= 0 ? `is not valid UTF-8 (at byte ${offset})` : 'is not valid UTF-8' }]);
+  }
+  /** The body could not be read to its end (the client closed the connection, or a transfer error). */
+  static unreadableBody(reason: string): Problem {
+    return new Problem(400, 'unreadable-body', 'Bad Request', 'The request body could not be read to its end.', [{ location: 'body', message: reason }]);
+  }
   static tooManyRequests(detail: string, retryAfterSeconds: number): Problem {
     return new Problem(429, 'too-many-requests', 'Too Many Requests', detail, undefined, {
       'retry-after': String(Math.min(MAX_RETRY_AFTER_SECONDS, retryAfterSeconds)),

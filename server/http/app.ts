@@ -2,7 +2,6 @@
  * The HTTP layer: route (find-my-way, from the spec), authenticate, read and validate the body
  * (openapi-backend), call the operation, and render every error once as RFC 9457 problem+json.
  */
-import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -11,7 +10,7 @@ import { Problem } from '../problem.js';
 import { isStoreUnavailable, type Db } from '../store/index.js';
 import { authenticate, authenticateBody, hasBodyCredential } from './auth.js';
 import { invokeHandler, isServedOperation, type OperationHandlers, type RenderedResponse, type ServedOperationId } from './handler.js';
-import { findTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
+import { readJsonBody } from './request-body.js';
 import { clientKey, createRateLimiter } from './rate-limit.js';
 import type { RequestValidator } from './request-validator.js';
 import type { buildRouter } from './router.js';
@@ -83,7 +82,6 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     }
   };
   const rateLimited = new Set(options.rateLimitedOperations ?? ['sendMessage', 'legacySendMessage']);
-  const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimitBytes, jsonStrict: true });
 
   app.use(async (ctx) => {
     const started = performance.now();
@@ -103,7 +101,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       // A credential in the query was checked above; it is not one of the operation's parameters.
       for (const name of operation.credentialQueryParams) delete query[name];
       let body: unknown;
-      if (operation.hasBody) body = await readJsonBody(ctx, parseJson, options.bodyLimitBytes);
+      if (operation.hasBody) body = await readJsonBody(ctx.req, options.bodyLimitBytes);
       const input = options.validator.validate(served, { method: ctx.method, path: ctx.path, headers: ctx.headers, params, query, body });
       if (hasBodyCredential(served)) await guarded(ctx, () => authenticateBody(options.db, served, params.botId!, input.body));
       if (rateLimited.has(served) && params.botId) ctx.set(limiter.take(params.botId));
@@ -117,29 +115,6 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     }
   });
   return app;
-}
-
-/** The body as JSON, with 415 for another media type and 413 past the limit; undefined when there is none. */
-async function readJsonBody(ctx: Koa.Context, parseJson: Koa.Middleware, limitBytes: number): Promise<unknown> {
-  const declaredLength = Number(ctx.get('content-length') || 0);
-  const hasBody = declaredLength > 0 || ctx.get('transfer-encoding') !== '';
-  if (!hasBody) return undefined;
-  if (!ctx.is('application/json', '+json')) throw Problem.unsupportedMediaType(ctx.get('content-type') || undefined);
-  if (declaredLength > limitBytes) throw Problem.payloadTooLarge(limitBytes);
-  try {
-    await parseJson(ctx, async () => undefined);
-  } catch (error) {
-    const status = (error as { status?: number }).status;
-    if (status === 413) throw Problem.payloadTooLarge(limitBytes);
-    if (status === 415) throw Problem.unsupportedMediaType(ctx.get('content-type'));
-    if (status === 400) throw Problem.malformedJson((error as Error).message);
-    throw error;
-  }
-  const tooDeep = findTooDeep(ctx.request.body, MAX_JSON_DEPTH);
-  if (tooDeep) {
-    throw Problem.validation([{ location: ['body', ...tooDeep].join('.'), message: `nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays` }]);
-  }
-  return ctx.request.body;
 }
 
 function render(ctx: Koa.Context, response: RenderedResponse): void {

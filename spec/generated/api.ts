@@ -1271,7 +1271,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is not `application/json`. */
+        /**
+         * @description The body is not `application/json` (or a `+json` type), its `charset` is not UTF-8 (the
+         *     only charset of JSON), or its `Content-Encoding` is not one the server undoes (`gzip`,
+         *     `deflate`, `br`). `errors` names the header.
+         */
         UnsupportedMediaType: {
             headers: {
                 "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
