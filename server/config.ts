@@ -37,6 +37,8 @@ export interface Config {
   idempotencyTtlMs: number;
   /** `SECRETS_KEY`: seals the channels' secrets at rest (AES-256-GCM); undefined: stored as given. */
   secretsKey: Buffer | undefined;
+  /** How long delivered deliveries (and their attempts) and the conversations' history are kept (server/channel/retention.ts). */
+  retention: { deliveryRetentionMs: number; historyRetentionMs: number };
   /** The bound on one conversation's session variables (server/channel/session-limit.ts). */
   session: { maxVariables: number; maxBytes: number };
   secretGraceMs: number;
@@ -133,6 +135,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresBurst: integer(env, 'AUTH_FAILURES_BURST', 50, 1, 1_000_000),
     idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
     secretsKey: secretsKey(env),
+    retention: {
+      deliveryRetentionMs: duration(env, 'DELIVERY_RETENTION', '30d'),
+      historyRetentionMs: duration(env, 'HISTORY_RETENTION', '365d'),
+    },
     session: {
       maxVariables: integer(env, 'SESSION_MAX_VARIABLES', 200, 1, 100_000),
       maxBytes: integer(env, 'SESSION_MAX_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),

@@ -11,6 +11,7 @@ import { ensureBotTokens } from './bot-registry.js';
 import type { ChannelContext, WebhookUrlVerifier } from './channel/context.js';
 import { EventHub, type EventStreamOptions } from './channel/event-stream.js';
 import { startIdempotencyKeyPurge } from './channel/idempotency-key-purge.js';
+import { startRetention } from './channel/retention.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createSecretBox } from './credentials/secret-box.js';
@@ -149,6 +150,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     onError: (error) => logger.warn({ err: error }, 'delivery notifications lost; reconnecting (polling meanwhile)'),
   });
   const idempotencyKeyPurge = startIdempotencyKeyPurge({ db: database.db, clock, logger });
+  const retention = startRetention({ db: database.db, clock, logger, policy: config.retention });
   const server = createServer(app.callback());
   // Bounded so a slow client cannot hold a connection open for ever.
   server.requestTimeout = 30_000;
@@ -179,6 +181,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         server.closeIdleConnections();
         await delivery.stop(config.delivery.shutdownGraceMs);
         await idempotencyKeyPurge.stop();
+        await retention.stop();
         await wakeups.close();
         server.closeAllConnections();
         await closed;

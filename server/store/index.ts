@@ -10,6 +10,8 @@ export { deleteChannel } from './delete-channel.js';
 export { disableChannel } from './disable-channel.js';
 export { rotateSecret } from './rotate-secret.js';
 export { sealChannelSecrets } from './seal-channel-secrets.js';
+export { purgeDeliveredDeliveries } from './purge-delivered-deliveries.js';
+export { purgeOldMessages } from './purge-old-messages.js';
 export { openConversation } from './open-conversation.js';
 export { findConversation } from './find-conversation.js';
 export { appendMessages, ConcurrentAppendError, type NewMessage } from './append-messages.js';
