@@ -34,6 +34,8 @@ export interface Config {
   /** Failed authentications allowed per client address (then 429), apart from any bot's rate limit. */
   authFailuresPerSecond: number;
   authFailuresBurst: number;
+  /** Deliveries due for one active channel past which its bot's sends answer 429 (backpressure). */
+  channelBacklogLimit: number;
   idempotencyTtlMs: number;
   /** `SECRETS_KEY`: seals the channels' secrets at rest (AES-256-GCM); undefined: stored as given. */
   secretsKey: Buffer | undefined;
@@ -129,10 +131,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     logLevel,
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
-    rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 50, 1, 1_000_000),
-    rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', 100, 1, 1_000_000),
     authFailuresPerSecond: integer(env, 'AUTH_FAILURES_PER_SECOND', 5, 1, 1_000_000),
     authFailuresBurst: integer(env, 'AUTH_FAILURES_BURST', 50, 1, 1_000_000),
+    // Sized from measured capacity: about what one instance accepts per second on one core with
+    // group commit, so one bot may use the whole instance; past the deliveries its receiver takes,
+    // the backlog bound answers 429 instead (README "Configuration").
+    rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 1_000, 1, 1_000_000),
+    rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', 2_000, 1, 1_000_000),
+    channelBacklogLimit: integer(env, 'CHANNEL_BACKLOG_LIMIT', 10_000, 1, 100_000_000),
     idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
     secretsKey: secretsKey(env),
     retention: {

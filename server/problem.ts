@@ -113,6 +113,12 @@ export class Problem extends Error {
       'retry-after': String(Math.min(MAX_RETRY_AFTER_SECONDS, retryAfterSeconds)),
     });
   }
+  /** The bot's active channel has more deliveries due than the bound (server/channel/backlog-guard.ts). */
+  static backlogFull(botId: string, limit: number, retryAfterSeconds: number): Problem {
+    return new Problem(429, 'backlog-full', 'Too Many Requests',
+      `The webhook of bot '${botId}' has more than ${limit} deliveries waiting; nothing was stored. Try again after Retry-After seconds.`,
+      undefined, { 'retry-after': String(retryAfterSeconds) });
+  }
   /** The database is unreachable or busy past its timeouts (server/store/store-errors.ts); nothing was written. */
   static storeUnavailable(retryAfterSeconds: number): Problem {
     return new Problem(503, 'store-unavailable', 'Service Unavailable',

@@ -8,6 +8,7 @@ import { pino, type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadBotDefinitions, type BotDefinition } from './bot/definition.js';
 import { ensureBotTokens } from './bot-registry.js';
+import { createBacklogGuard } from './channel/backlog-guard.js';
 import type { ChannelContext, WebhookUrlVerifier } from './channel/context.js';
 import { EventHub, type EventStreamOptions } from './channel/event-stream.js';
 import { startIdempotencyKeyPurge } from './channel/idempotency-key-purge.js';
@@ -30,6 +31,11 @@ import { buildRouter } from './http/router.js';
 import { loadSpecDocument } from './spec-document.js';
 import { createIdGenerator, type IdGenerator } from './ids.js';
 import { listenForDeliveries, lockSqliteFile, openDatabase, ping, sealChannelSecrets, sqliteFileOf, type Database } from './store/index.js';
+
+/** A channel's due backlog is counted at most this often (ms): one count serves a burst of sends. */
+const BACKLOG_REFRESH_MS = 200;
+/** A backlog over the bound drains in seconds when the receiver keeps up: try again soon. */
+const BACKLOG_RETRY_AFTER_SECONDS = 1;
 
 export interface StartServerOptions {
   config: Config;
@@ -105,6 +111,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ids,
     logger,
     verifyWebhookUrl: options.verifyWebhookUrl ?? delivery.verifyWebhookUrl,
+    backlog: createBacklogGuard({
+      db: database.db,
+      clock,
+      limit: config.channelBacklogLimit,
+      refreshMs: BACKLOG_REFRESH_MS,
+      retryAfterSeconds: BACKLOG_RETRY_AFTER_SECONDS,
+    }),
     wakeDelivery: () => delivery.wake(),
     publicBaseUrl: () => config.publicBaseUrl ?? ownUrl,
   };

@@ -33,6 +33,7 @@ export async function acceptMessage(
 ): Promise<MessageAccepted> {
   const bot = ctx.bots.get(input.botId);
   if (!bot) throw Problem.notFound(`No bot '${input.botId}'.`);
+  await ctx.backlog.check(input.botId);
   const requestHash = input.idempotencyKey ? hashRequest(input.request) : '';
 
   for (let attempt = 1; ; attempt++) {

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { SecretBox } from '../credentials/secret-box.js';
 import type { IdGenerator } from '../ids.js';
 import type { Database } from '../store/index.js';
+import type { BacklogGuard } from './backlog-guard.js';
 
 /**
  * Checks a webhook URL before it is saved: the address rules, then the hub.challenge handshake
@@ -24,6 +25,8 @@ export interface ChannelContext {
   ids: IdGenerator;
   logger: Logger;
   verifyWebhookUrl: WebhookUrlVerifier;
+  /** Backpressure: refuses a bot's sends while its active channel's due backlog is over the bound. */
+  backlog: BacklogGuard;
   /**
    * Where clients reach this server, without a trailing slash: the configured PUBLIC_BASE_URL, or
    * the server's own address (known once it listens). Absolute URLs the API hands out start with it.

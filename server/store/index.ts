@@ -21,6 +21,7 @@ export { claimDueDeliveries, type ClaimedDelivery } from './claim-due-deliveries
 export { recordAttempt, recordAttempts, type AttemptResult } from './record-attempt.js';
 export { nextDueAt } from './next-due-at.js';
 export { countPendingDeliveries } from './count-pending-deliveries.js';
+export { countDueDeliveries } from './count-due-deliveries.js';
 export { listDeliveries, type DeliveryCursor } from './list-deliveries.js';
 export { findDelivery } from './find-delivery.js';
 export { rescheduleDelivery } from './reschedule-delivery.js';

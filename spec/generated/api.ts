@@ -1321,11 +1321,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /**
-         * @description Too many messages for this bot, or too many failed authentications from this client
-         *     address (counted apart: they never use a bot's budget); try again after `Retry-After`
-         *     seconds.
-         */
+        /** @description Too many requests; nothing was stored. Either the bot sent more than its rate limit (`too-many-requests`), or too many failed authentications came from this client address (counted apart: they never use a bot's budget), or the bot's active webhook channel has more deliveries due than it is sent in time (`backlog-full`, past `CHANNEL_BACKLOG_LIMIT`; other bots are not held back, and a bot with no active channel never is). Try again after `Retry-After` seconds. */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];

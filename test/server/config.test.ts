@@ -12,6 +12,9 @@ describe('loadConfig', () => {
       bodyLimitBytes: 262144,
       idempotencyTtlMs: 86_400_000,
       secretGraceMs: 86_400_000,
+      channelBacklogLimit: 10_000,
+      rateLimitPerSecond: 1_000,
+      rateLimitBurst: 2_000,
     });
     expect(config.delivery.retryScheduleMs).toEqual([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
     expect(config.delivery.timeoutMs).toBe(10_000);
@@ -24,8 +27,10 @@ describe('loadConfig', () => {
       WEBHOOK_RETRY_SCHEDULE: '0,250ms,1s',
       WEBHOOK_TIMEOUT: '2s',
       DEMO_BOT_TOKEN: 'a-token-of-16-chars',
+      CHANNEL_BACKLOG_LIMIT: '500',
     });
     expect(config.port).toBe(8080);
+    expect(config.channelBacklogLimit).toBe(500);
     expect(config.webhookAllowedHosts).toEqual(['127.0.0.1', 'localhost']);
     expect(config.delivery.retryScheduleMs).toEqual([0, 250, 1000]);
     expect(config.delivery.timeoutMs).toBe(2000);

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
+import { deliveriesDueBacklog } from './0002-deliveries-due-backlog.js';
 import { channelIdOptionalVerifyToken } from './0004-channel-id-optional-verify-token.js';
 import { hardening } from './0006-hardening.js';
 import { events } from './0008-events.js';
@@ -7,6 +8,7 @@ import { events } from './0008-events.js';
 /** Numbered migrations, applied in name order. Add a file per change; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-deliveries-due-backlog': deliveriesDueBacklog,
   '0004-channel-id-optional-verify-token': channelIdOptionalVerifyToken,
   '0006-hardening': hardening,
   '0008-events': events,
