@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { canPin } from './children.js';
 import type { ColdStart } from './scenarios/cold-start.js';
 import type { DrainResult } from './scenarios/drain.js';
@@ -19,6 +19,8 @@ import { HELPER_CPUS, serverSettings, TARGET_CPU } from './targets.js';
 
 export interface BenchResults {
   startedAt: Date;
+  /** The 1-minute load average when the run started and when it ended: other work on the machine. */
+  loadAverage: { start: number; end?: number };
   settings: BenchSettings;
   coldStart?: ColdStart[];
   throughput: ThroughputResult[];
@@ -54,6 +56,11 @@ function commit(): string {
   }
 }
 
+/** The 1-minute load average now. */
+export function loadAverageNow(): number {
+  return loadavg()[0]!;
+}
+
 export function renderReport(results: BenchResults): string {
   const { settings: s } = results;
   const lines: string[] = [];
@@ -63,12 +70,14 @@ export function renderReport(results: BenchResults): string {
   lines.push(
     `Made by \`${s.quick ? 'BENCH_QUICK=1 ' : ''}npm run bench\` on ${results.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` +
       `${results.finishedAt ? ` (took ${formatNumber((results.finishedAt.getTime() - results.startedAt.getTime()) / 60_000, 1)} min)` : ' (stopped before the end)'}.`,
-    `- Machine: ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Linux ${process.platform === 'linux' ? readOs() : process.platform}.`,
+    `- Machine: ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Linux ${process.platform === 'linux' ? readOs() : process.platform}; ` +
+      `load average ${formatNumber(results.loadAverage.start, 1)} at the start${results.loadAverage.end === undefined ? '' : `, ${formatNumber(results.loadAverage.end, 1)} at the end`} ` +
+      `(above ~1, other work shared the CPUs: rates drop, ratios within the run and CPU per message hold better).`,
     `- Node ${process.version}; ${PACKAGES.map((name) => `${name} ${version(name)}`).join(', ')}; commit ${commit()}.`,
     `- Every target is a process of its own ${canPin ? `pinned to CPU ${TARGET_CPU} (\`taskset\`); the load generator and the receiver run on CPU ${HELPER_CPUS}` : '(no `taskset` here: not pinned)'}. All traffic on 127.0.0.1.`,
     `- The server runs as \`node dist/server/main.js\` (built first), on SQLite, with its delivery worker, the demo bot and bench settings: ${Object.entries(serverSettings())
       .map(([name, value]) => `\`${name}=${value}\``)
-      .join(', ')} (the rate limit is lifted so that the figures show what the server takes; any server variable set in the bench's environment is passed on).`,
+      .join(', ')} (the rate limit is lifted so that the figures show what the server takes; backpressure, e.g. \`CHANNEL_BACKLOG_LIMIT\`, stays at the server's default, and its 429s are counted under "other answers"; any server variable set in the bench's environment is passed on).`,
     ...(process.env.BENCH_NOTE ? [`- Note: ${process.env.BENCH_NOTE}`] : []),
     '',
   );

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { killAll, ROOT, stopChildrenOnSignals } from './children.js';
-import { renderReport, type BenchResults } from './report.js';
+import { loadAverageNow, renderReport, type BenchResults } from './report.js';
 import { measureColdStart } from './scenarios/cold-start.js';
 import { measureDrain } from './scenarios/drain.js';
 import { measureEndToEnd } from './scenarios/end-to-end.js';
@@ -26,7 +26,7 @@ import { startBareHttp, startDurableBaseline, startLoadGenerator, startReceiver,
 
 const OUT = process.env.BENCH_OUT || 'bench/results/latest.md';
 const settings = benchSettings();
-const results: BenchResults = { startedAt: new Date(), settings, throughput: [], endToEnd: [], drain: [], failures: [] };
+const results: BenchResults = { startedAt: new Date(), loadAverage: { start: loadAverageNow() }, settings, throughput: [], endToEnd: [], drain: [], failures: [] };
 
 function write(): void {
   mkdirSync(dirname(OUT), { recursive: true });
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     clearTimeout(watchdog);
   }
   results.finishedAt = new Date();
+  results.loadAverage.end = loadAverageNow();
   write();
   console.log(`\n${renderReport(results)}\nWritten to ${OUT}.`);
   if (results.failures.length > 0) process.exitCode = 1;

@@ -24,7 +24,7 @@ describe('bench harness', () => {
       expect(result.latency.count).toBe(20);
       expect(await baseline.child.request('undelivered')).toBe(0);
 
-      const report = renderReport({ startedAt: new Date(), settings: benchSettings(), throughput: [], endToEnd: [result], drain: [], failures: [] });
+      const report = renderReport({ startedAt: new Date(), loadAverage: { start: 0 }, settings: benchSettings(), throughput: [], endToEnd: [result], drain: [], failures: [] });
       expect(report).toContain('## End to end, open loop');
       expect(report).toMatch(/\| sent \/ accepted \| 20 \/ 20 \|/);
       expect(report).toMatch(/\| missing after 20 s \(of 3 per accepted\) \| 0 of 60 \|/);
