@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
 import pg from 'pg';
+import { createConcurrentWrites } from './concurrent-writes.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Schema } from './schema.js';
@@ -24,7 +25,10 @@ export interface Database {
    * needs one that stays open). The caller ends it.
    */
   connect?(): Promise<pg.Client>;
-  /** The write path's group commit: concurrent accepts share one transaction and one commit. */
+  /**
+   * The write path: on SQLite the group commit (concurrent accepts share one transaction and one
+   * commit), on PostgreSQL a transaction each, concurrently over the pool. Close lets queued writes commit first.
+   */
   writes: GroupCommit;
   /** Lets the queued writes commit, then closes the connections. */
   close(): Promise<void>;
@@ -193,9 +197,12 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   });
 }
 
-/** Adds the group commit, and a close that lets its queued writes commit first. */
+/**
+ * Adds the write path: SQLite's group commit (one writer, one fsync per batch), or PostgreSQL's
+ * concurrent transactions over the pool (see concurrent-writes.ts for why).
+ */
 function withWrites(db: Kysely<Schema>, database: Omit<Database, 'writes' | 'close'>): Database {
-  const writes = createGroupCommit(db, { maxBatch: MAX_WRITE_BATCH });
+  const writes = database.dialect === 'postgres' ? createConcurrentWrites(db) : createGroupCommit(db, { maxBatch: MAX_WRITE_BATCH });
   return {
     ...database,
     writes,

@@ -49,8 +49,15 @@ export interface PostgresServer {
   destroy(): Promise<void>;
 }
 
-/** Initialises and starts a cluster in a fresh temporary folder; throws with initdb's or pg_ctl's output on failure. */
-export async function startPostgresServer(binaries: PostgresBinaries = findPostgresBinaries()): Promise<PostgresServer> {
+/**
+ * Initialises and starts a cluster in a fresh temporary folder; throws with initdb's or pg_ctl's
+ * output on failure. `durable` keeps fsync and synchronous commits on (the bench measures them;
+ * tests do not need them).
+ */
+export async function startPostgresServer(
+  binaries: PostgresBinaries = findPostgresBinaries(),
+  { durable = false }: { durable?: boolean } = {},
+): Promise<PostgresServer> {
   if (!binaries.found) throw new Error(`PostgreSQL: ${binaries.reason}`);
   const dir = await mkdtemp(join(tmpdir(), 'wc-pg-'));
   const data = join(dir, 'data');
@@ -66,9 +73,7 @@ export async function startPostgresServer(binaries: PostgresBinaries = findPostg
     `-p ${port}`,
     "-c listen_addresses='127.0.0.1'",
     `-c unix_socket_directories='${dir}'`,
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
+    ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
     '-c max_connections=300',
     '-c shared_buffers=32MB',
   ].join(' ');
