@@ -187,11 +187,13 @@ describe('timeouts over real HTTP', () => {
   });
 
   it('gives up on each attempt after timeoutMs and throws once retries are spent', async () => {
-    const client = createWebhookChannelClient({ baseUrl, token: 't', timeoutMs: 150, retries: 1, sleep: async () => {} });
+    // Long enough for the request to reach the server on a busy machine before the attempt gives
+    // up (150 ms was not, and the second attempt was sometimes never seen).
+    const client = createWebhookChannelClient({ baseUrl, token: 't', timeoutMs: 1000, retries: 1, sleep: async () => {} });
     const started = Date.now();
     const error = await client.getWebhook('demo').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WebhookChannelNetworkError);
-    expect((error as Error).message).toMatch(/timed out after 150 ms \(2 attempts\)/);
+    expect((error as Error).message).toMatch(/timed out after 1000 ms \(2 attempts\)/);
     expect(requests).toBe(2);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
