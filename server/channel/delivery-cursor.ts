@@ -6,13 +6,13 @@ import { Problem } from '../problem.js';
 import type { DeliveryCursor } from '../store/index.js';
 
 export function encodeDeliveryCursor(cursor: DeliveryCursor): string {
-  return Buffer.from(JSON.stringify({ c: cursor.createdAt, i: cursor.id })).toString('base64url');
+  return Buffer.from(JSON.stringify({ c: cursor.createdAt, n: cursor.messageCounter, i: cursor.id })).toString('base64url');
 }
 
 export function decodeDeliveryCursor(text: string): DeliveryCursor {
   try {
-    const { c, i } = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Number.isSafeInteger(c) && typeof i === 'string') return { createdAt: c, id: i };
+    const { c, n, i } = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Number.isSafeInteger(c) && Number.isSafeInteger(n) && typeof i === 'string') return { createdAt: c, messageCounter: n, id: i };
   } catch {
     // fall through to the problem below
   }

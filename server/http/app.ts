@@ -120,7 +120,14 @@ export function createHttpApp(options: HttpAppOptions): Koa {
 function render(ctx: Koa.Context, response: RenderedResponse): void {
   ctx.status = response.status;
   for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
-  if (response.body === undefined) return;
+  if (response.body === undefined) {
+    // Koa would otherwise answer the status text ("Found") as a body the spec does not declare.
+    if (ctx.status !== 204 && ctx.status !== 304) {
+      ctx.body = '';
+      ctx.remove('content-type');
+    }
+    return;
+  }
   if (response.contentType) ctx.type = response.contentType;
   ctx.body = response.body;
 }

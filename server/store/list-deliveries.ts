@@ -1,9 +1,14 @@
 import type { Db } from './database.js';
 import { toDelivery, type DeliveryRecord } from './records.js';
 
-/** Where the previous page ended: deliveries are listed newest first, by (created_at, id). */
+/**
+ * Where the previous page ended. Deliveries are listed newest first, by (created_at,
+ * message_counter, id): the bot messages of one turn share created_at, and then list in their
+ * conversation's order (issue 10, item 10); the id breaks the last ties, across conversations.
+ */
 export interface DeliveryCursor {
   createdAt: number;
+  messageCounter: number;
   id: string;
 }
 
@@ -17,9 +22,13 @@ export async function listDeliveries(
   const after = query.after;
   if (after) {
     select = select.where((eb) =>
-      eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
+      eb.or([
+        eb('created_at', '<', after.createdAt),
+        eb.and([eb('created_at', '=', after.createdAt), eb('message_counter', '<', after.messageCounter)]),
+        eb.and([eb('created_at', '=', after.createdAt), eb('message_counter', '=', after.messageCounter), eb('id', '<', after.id)]),
+      ]),
     );
   }
-  const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+  const rows = await select.orderBy('created_at', 'desc').orderBy('message_counter', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
   return rows.map(toDelivery);
 }

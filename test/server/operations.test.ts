@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { callOperation, SENDER, startTestServer, TEST_TOKEN, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/wait-for.js';
+import { fetchChecked } from '../support/contract.js';
 
 let server: TestServer;
 let receiver: WebhookReceiver;
@@ -39,6 +40,12 @@ describe('routing and the HTTP envelope', () => {
 });
 
 describe('operations', () => {
+  it('getRoot sends a first visitor to the docs (issue 10, item 12)', async () => {
+    const res = await fetchChecked('getRoot', `${server.url}/`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect((res.headers as Headers).get('location')).toBe('/docs');
+  });
+
   it('getHealth answers ok', async () => {
     expect((await server.call('getHealth')).body).toEqual({ status: 'ok' });
   });

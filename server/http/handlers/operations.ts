@@ -5,7 +5,7 @@ import { Problem } from '../../problem.js';
 import type { HandlerGroup } from '../handler.js';
 import { CONSOLE_FILE, DOCS_FILE, type SpecDocument } from '../../spec-document.js';
 
-type OperationsOperation = 'getHealth' | 'getReadiness' | 'getMetrics' | 'getOpenApiDocument' | 'getDocs' | 'getConsole';
+type OperationsOperation = 'getRoot' | 'getHealth' | 'getReadiness' | 'getMetrics' | 'getOpenApiDocument' | 'getDocs' | 'getConsole';
 
 /** A readiness check's state, as the spec enumerates them. */
 export type CheckState = components['schemas']['Readiness']['checks'][string];
@@ -17,6 +17,9 @@ export interface Readiness {
 
 export function operationsHandlers(deps: { registry: Registry; readiness: Readiness; spec: SpecDocument; docsFile?: string; consoleFile?: string }): HandlerGroup<OperationsOperation> {
   return {
+    async getRoot() {
+      return { status: 302, headers: { location: '/docs' } };
+    },
     async getHealth() {
       return { status: 200, body: { status: 'ok' } };
     },
