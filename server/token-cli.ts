@@ -21,6 +21,8 @@ try {
   const token = issueBotToken();
   await saveBot(database.db, { id: botId, tokenHash: hashBotToken(token), now: Date.now() });
   await database.close();
+  // The warning goes to stderr, so that `TOKEN=$(npm run -s token -- demo)` still captures the token alone.
+  console.error(`Issued a new API token for bot '${botId}'. The previous token no longer works: update every client that used it (and DEMO_BOT_TOKEN, if you set it).`);
   console.log(token);
 } catch (error) {
   console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
