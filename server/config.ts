@@ -1,3 +1,6 @@
+import { minimumLeaseMs } from './delivery/lease.js';
+import { DEFAULT_RETRY_SCHEDULE_MS, MAX_RETRY_AFTER_MS } from './delivery/retry-schedule.js';
+
 /**
  * The server's configuration, read from the environment once at start, validated, and passed
  * down as one typed object. Nothing else reads process.env.
@@ -44,22 +47,30 @@ export interface Config {
   /** The bound on one conversation's session variables (server/channel/session-limit.ts). */
   session: { maxVariables: number; maxBytes: number };
   secretGraceMs: number;
-  delivery: {
-    /** `retryScheduleMs[N]` is the delay before attempt N+1, in ms: its length is the number of attempts. */
-    retryScheduleMs: number[];
-    timeoutMs: number;
-    concurrency: number;
-    /** Attempts in flight at once to one channel. */
-    perChannelConcurrency: number;
-    /** How long a claimed delivery stays reserved for its worker; undefined: derived from the timeout. */
-    leaseMs: number | undefined;
-    shutdownGraceMs: number;
-  };
+  delivery: DeliveryConfig;
+}
+
+/** The delivery worker's settings: their defaults live here and nowhere else. */
+export interface DeliveryConfig {
+  /** `retryScheduleMs[N]` is the delay before attempt N+1, in ms: its length is the number of attempts. */
+  retryScheduleMs: readonly number[];
+  /** Bounds each phase of an attempt (connecting, the answer's headers, its body), in ms. */
+  timeoutMs: number;
+  /** Attempts in flight at once, all channels together. */
+  concurrency: number;
+  /** Attempts in flight at once to one channel; at most `concurrency`. */
+  perChannelConcurrency: number;
+  /** How long a claim reserves a conversation, in ms: at least `minimumLeaseMs(timeoutMs)`. */
+  leaseMs: number;
+  /** The longest `Retry-After` a 429 is granted, in ms. */
+  maxRetryAfterMs: number;
+  /** The longest sleep between claims when nothing wakes the worker (work queued by other instances), in ms. */
+  pollMs: number;
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {}
 
-const DEFAULT_RETRY_SCHEDULE = '0,5s,5m,30m,2h,5h,10h,10h';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** `250`, `250ms`, `5s`, `5m`, `2h`, `1d` → milliseconds. */
@@ -110,9 +121,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`DATABASE_URL: must be sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE (got ${redactDatabaseUrl(databaseUrl)})`);
   }
   const publicBaseUrl = env.PUBLIC_BASE_URL ? parsePublicBaseUrl(env.PUBLIC_BASE_URL) : undefined;
-  const retryScheduleMs = (env.WEBHOOK_RETRY_SCHEDULE || DEFAULT_RETRY_SCHEDULE)
-    .split(',')
-    .map((step) => parseDuration(step, 'WEBHOOK_RETRY_SCHEDULE'));
+  const retryScheduleMs = env.WEBHOOK_RETRY_SCHEDULE
+    ? env.WEBHOOK_RETRY_SCHEDULE.split(',').map((step) => parseDuration(step, 'WEBHOOK_RETRY_SCHEDULE'))
+    : DEFAULT_RETRY_SCHEDULE_MS;
+  const timeoutMs = duration(env, 'WEBHOOK_TIMEOUT', '10s');
+  if (timeoutMs < 1) throw new ConfigError('WEBHOOK_TIMEOUT: must be at least 1ms');
+  const concurrency = integer(env, 'WEBHOOK_CONCURRENCY', 64, 1, 4096);
+  const perChannelConcurrency = integer(env, 'WEBHOOK_CONCURRENCY_PER_CHANNEL', 32, 1, 4096);
+  if (perChannelConcurrency > concurrency) {
+    throw new ConfigError(`WEBHOOK_CONCURRENCY_PER_CHANNEL: ${perChannelConcurrency} is more than WEBHOOK_CONCURRENCY (${concurrency})`);
+  }
+  const shortestLease = minimumLeaseMs(timeoutMs);
+  const leaseMs = env.WEBHOOK_LEASE ? parseDuration(env.WEBHOOK_LEASE, 'WEBHOOK_LEASE') : shortestLease;
+  if (leaseMs < shortestLease) {
+    // A lease that runs out mid-attempt would let a second copy of a conversation's message overlap the first.
+    throw new ConfigError(`WEBHOOK_LEASE: ${env.WEBHOOK_LEASE} is shorter than an attempt can last with WEBHOOK_TIMEOUT=${timeoutMs}ms; use at least ${shortestLease}ms`);
+  }
   return {
     host: env.HOST || '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),
@@ -152,10 +176,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretGraceMs: duration(env, 'WEBHOOK_SECRET_GRACE', '24h'),
     delivery: {
       retryScheduleMs,
-      timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '10s'),
-      concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1024),
-      perChannelConcurrency: integer(env, 'WEBHOOK_CONCURRENCY_PER_CHANNEL', 8, 1, 1024),
-      leaseMs: env.WEBHOOK_LEASE ? parseDuration(env.WEBHOOK_LEASE, 'WEBHOOK_LEASE') : undefined,
+      timeoutMs,
+      concurrency,
+      perChannelConcurrency,
+      leaseMs,
+      maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+      pollMs: 1_000,
       shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '10s'),
     },
   };

@@ -72,9 +72,6 @@ export class Problem extends Error {
       'The Idempotency-Key was used within the last 24 hours with another request body.',
       [{ location: 'header.Idempotency-Key', message: 'already used with another request body' }]);
   }
-  static deliveryPending(deliveryId: string): Problem {
-    return new Problem(409, 'delivery-pending', 'Delivery pending', `Delivery ${deliveryId} is still pending.`);
-  }
   static payloadTooLarge(limitBytes: number): Problem {
     return new Problem(413, 'payload-too-large', 'Payload Too Large', `The request body exceeds ${limitBytes} bytes.`);
   }

@@ -1,14 +1,14 @@
 /**
  * What one attempt came to, and what it means for its delivery: delivered (2xx), the channel is
- * gone (410), or tried again on the schedule until it is exhausted. A `429` with `Retry-After`
- * waits what the receiver asked for, but never less than the schedule's own delay: a receiver
- * that keeps answering 429 is given the same time to recover as any other failing one, and
- * reaches the dead letter no sooner. `Retry-After` on other statuses is ignored, as in Standard
- * Webhooks.
+ * gone (410), or tried again on the schedule until it is exhausted. This is the one home of the
+ * 429 rule: a `429` with `Retry-After` waits what the receiver asked for (clamped to
+ * `maxRetryAfterMs`), but never less than the schedule's own delay, so a receiver that keeps
+ * answering 429 is given the same time to recover as any other failing one, and reaches the
+ * dead letter no sooner. `Retry-After` on other statuses is ignored, as in Standard Webhooks.
  * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#deliverability-and-reliability
  */
 import type { RequestFailure } from './request-error.js';
-import { retryDelay, type Random } from './retry-schedule.js';
+import { parseRetryAfter, retryDelay, type Random } from './retry-schedule.js';
 
 /** One POST, as sent: the status when there was an answer, or why there was none. */
 export interface AttemptOutcome {
@@ -19,8 +19,8 @@ export interface AttemptOutcome {
   error: string | null;
   /** Set when there was no answer. */
   failure: RequestFailure | null;
-  /** A `429`'s `Retry-After`, already clamped, in milliseconds. */
-  retryAfterMs: number | null;
+  /** The answer's `Retry-After` header as sent, if any. */
+  retryAfter: string | null;
 }
 
 export type Verdict =
@@ -34,6 +34,10 @@ export type Verdict =
 export interface RetryPolicy {
   schedule: readonly number[];
   random: Random;
+  /** The longest `Retry-After` honoured, in ms. */
+  maxRetryAfterMs: number;
+  /** To read a `Retry-After` date. */
+  now: number;
 }
 
 /** `roundAttemptNumber`: the attempt's place in the current retry schedule, 1-based. */
@@ -43,6 +47,6 @@ export function judgeAttempt(outcome: AttemptOutcome, roundAttemptNumber: number
   if (status === 410) return { kind: 'gone' };
   const scheduled = retryDelay(policy.schedule, roundAttemptNumber, policy.random);
   if (scheduled === null) return { kind: 'exhausted' };
-  const asked = status === 429 ? outcome.retryAfterMs : null;
+  const asked = status === 429 ? parseRetryAfter(outcome.retryAfter, policy.now, policy.maxRetryAfterMs) : null;
   return { kind: 'retry', delayMs: Math.max(scheduled, asked ?? 0) };
 }

@@ -33,6 +33,10 @@ export function describeRequestError(
   const cause = firstCause(error);
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
+    // undici's own timers on the connection: no answer (or no more of it) in time.
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return { failure: 'timeout', message: `timed out after ${formatDuration(context.timeoutMs)}` };
     case 'ECONNREFUSED':
       return { failure: 'connection-refused', message: 'connection refused' };
     case 'ECONNRESET':

@@ -52,11 +52,9 @@ export function createDelivery(deps: {
     registry,
     clock,
     random,
-    concurrency: config.delivery.concurrency,
-    perChannelConcurrency: config.delivery.perChannelConcurrency,
-    leaseMs: config.delivery.leaseMs,
-    timeoutMs: config.delivery.timeoutMs,
-    retrySchedule: config.delivery.retryScheduleMs,
+    settings: config.delivery,
+    // One process owns an SQLite store: leases found at start are a dead run's.
+    ownsAllLeases: database.dialect === 'sqlite',
     // The built-in receiver's URL never reaches the network: it is delivered to in this process.
     send: (request) => (testReceiver.botOf(request.url) === undefined ? sendAttempt(request) : testReceiver.deliver(request)),
   });

@@ -1,10 +1,16 @@
-/** One POST of a webhook, and what came of it. Never throws: every failure is an outcome. */
+/**
+ * One POST of a webhook, and what came of it. Never throws: every failure is an outcome.
+ *
+ * The attempt is timed on the connection by undici itself: opening it (the dispatcher's connect
+ * timeout), then the answer's headers (`headersTimeout`, from the request's dispatch), then its
+ * body (`bodyTimeout` between chunks, and `timeoutMs` for the whole body). undici's timers count
+ * their own ticks rather than wall time, so an event-loop stall does not make an answer that came
+ * in time look late, as a plain `setTimeout` racing the request would.
+ */
 import { performance } from 'node:perf_hooks';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { AttemptOutcome } from './attempt-outcome.js';
-import type { Clock } from '../clock.js';
 import { describeRequestError } from './request-error.js';
-import { parseRetryAfter } from './retry-schedule.js';
 
 /** How much of an answer's body is read before the connection is dropped instead: the body is ignored anyway. */
 const DISCARDED_BODY_LIMIT = 64 * 1024;
@@ -13,40 +19,49 @@ export interface AttemptRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** A pool per origin (an undici `Agent`), made by `createWebhookDispatcher`, which bounds connecting. */
   dispatcher: Dispatcher;
-  /** Bounds the whole attempt, from connecting to the answer's last byte. */
+  /** Bounds each phase: the answer's headers after sending, then its body. */
   timeoutMs: number;
   /** Aborts the attempt (shutdown); the outcome then has `failure: 'aborted'`. */
   signal?: AbortSignal;
-  /** To read a `Retry-After` date. */
-  clock: Clock;
-  maxRetryAfterMs?: number;
+}
+
+/** The longest one attempt lasts: connecting, the answer's headers, its body, each bounded by `timeoutMs`. */
+export function longestAttemptMs(timeoutMs: number): number {
+  return 3 * timeoutMs;
 }
 
 export async function sendAttempt(req: AttemptRequest): Promise<AttemptOutcome> {
-  const timeout = AbortSignal.timeout(req.timeoutMs);
-  const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const res = await request(req.url, { method: 'POST', headers: req.headers, body: req.body, dispatcher: req.dispatcher, signal });
-    // Reading the answer to its end lets the connection be reused; an answer that stalls is cut at the timeout.
-    await res.body.dump({ limit: DISCARDED_BODY_LIMIT, signal }).catch(() => undefined);
+    const target = new URL(req.url);
+    const res = await req.dispatcher.request({
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
+      method: 'POST',
+      headers: req.headers,
+      body: req.body,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+      signal: req.signal,
+    });
+    // The verdict is the status, known now. Reading the answer to its end lets the connection be
+    // reused; one that stalls or runs long is cut, which changes nothing but the connection.
+    const bodyDeadline = AbortSignal.timeout(req.timeoutMs);
+    await res.body.dump({ limit: DISCARDED_BODY_LIMIT, signal: req.signal ? AbortSignal.any([bodyDeadline, req.signal]) : bodyDeadline }).catch(() => undefined);
     const ok = res.statusCode >= 200 && res.statusCode < 300;
-    const retryAfterHeader = res.statusCode === 429 ? res.headers['retry-after'] : undefined;
+    const retryAfter = res.headers['retry-after'];
     return {
       statusCode: res.statusCode,
       latencyMs: elapsed(),
       error: ok ? null : `answered ${res.statusCode}`,
       failure: null,
-      retryAfterMs: parseRetryAfter(Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader, req.clock.now(), req.maxRetryAfterMs),
+      retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null,
     };
   } catch (error) {
-    const { failure, message } = describeRequestError(error, {
-      timeoutMs: req.timeoutMs,
-      timedOut: timeout.aborted,
-      aborted: req.signal?.aborted ?? false,
-    });
-    return { statusCode: null, latencyMs: elapsed(), error: message, failure, retryAfterMs: null };
+    const { failure, message } = describeRequestError(error, { timeoutMs: req.timeoutMs, timedOut: false, aborted: req.signal?.aborted ?? false });
+    return { statusCode: null, latencyMs: elapsed(), error: message, failure, retryAfter: null };
   }
 }

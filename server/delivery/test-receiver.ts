@@ -75,7 +75,7 @@ export class TestReceiver {
       latencyMs: Math.round(performance.now() - started),
       error: statusCode >= 200 && statusCode < 300 ? null : `answered ${statusCode}`,
       failure: null,
-      retryAfterMs: null,
+      retryAfter: null,
     });
     const botId = this.botOf(request.url);
     if (botId === undefined) return answer(404);

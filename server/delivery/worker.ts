@@ -1,14 +1,19 @@
 /**
- * The delivery loop: claims due deliveries from the store, POSTs each bot message, and records
- * what came of it. The store's claim keeps each conversation in order (a delivery is claimable
- * only when no earlier one of its conversation is pending) and hands out leases, so several
- * workers may share one database, and a worker that dies leaves leases that expire and are
- * claimed again (at least once).
+ * The delivery loop: claims conversation heads that are due, POSTs each bot message, and records
+ * what came of it. The store keeps each conversation in order with one attempt in flight (only a
+ * conversation's head is claimable, and only while no lease holds the conversation) and hands out
+ * leases, so several workers may share one database, and a worker that dies leaves leases that
+ * run out and are claimed again (at least once). A worker that owns every lease of its store
+ * (SQLite: one process) frees them when it starts, so what a crash left in flight goes out at once.
+ *
+ * Slots are counted before claiming, per channel and in all: a claimed delivery is sent at once,
+ * a channel never holds more than its share of the global slots (a hanging receiver delays its
+ * own bot only), and the lease needs to cover the attempt alone.
  *
  * The loop claims as soon as it is woken: `wake()` after a transaction that queued deliveries
- * commits, and after each attempt, since that may free the next message of its conversation.
- * Otherwise it sleeps until the next due time, at most `pollMs`, so work queued by other
- * instances is seen too.
+ * commits, and after each attempt, since that frees a slot and may make the next message of its
+ * conversation due. Otherwise it sleeps until the next head is due, at most `pollMs`, so work
+ * queued by other instances is seen too.
  */
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -16,41 +21,37 @@ import type { Dispatcher } from 'undici';
 import { judgeAttempt, type Verdict } from './attempt-outcome.js';
 import { botMessageRequest } from './bot-message-request.js';
 import { systemClock, type Clock } from '../clock.js';
+import type { DeliveryConfig } from '../config.js';
 import { DeliveryMetrics, type DeliveryEnd } from './delivery-metrics.js';
 import type { AttemptResult, ClaimedDelivery, DeliveryStore } from './delivery-store.js';
 import { DEFAULT_USER_AGENT } from './dispatcher.js';
-import { DEFAULT_RETRY_SCHEDULE_MS, MAX_RETRY_AFTER_MS, type Random } from './retry-schedule.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
+import { minimumLeaseMs } from './lease.js';
+import type { Random } from './retry-schedule.js';
 import { sendAttempt, type AttemptRequest } from './send-attempt.js';
+
+/** What the worker reads of the configuration: the validated `Config['delivery']`. */
+export type DeliverySettings = Pick<
+  DeliveryConfig,
+  'retryScheduleMs' | 'timeoutMs' | 'concurrency' | 'perChannelConcurrency' | 'leaseMs' | 'maxRetryAfterMs' | 'pollMs'
+>;
 
 export interface DeliveryWorkerOptions {
   store: DeliveryStore;
   /** Made with `createWebhookDispatcher(guard)`; the caller owns it and closes it after `stop`. */
   dispatcher: Dispatcher;
   logger: Logger;
+  settings: DeliverySettings;
+  /**
+   * This worker is the only one using its store (SQLite, owned by one process): leases found at
+   * start are a dead run's, and are freed before the first claim.
+   */
+  ownsAllLeases?: boolean;
   /** Where the metrics are registered; a private registry when omitted. */
   registry?: Registry;
   clock?: Clock;
   /** The jitter source, [0, 1). */
   random?: Random;
-  /** Attempts in flight at once, all channels together. Default 16. */
-  concurrency?: number;
-  /** Attempts in flight at once to one channel. Default 4. */
-  perChannelConcurrency?: number;
-  /** Bounds one attempt, connecting included. Default 10 s, the time the spec gives receivers. */
-  timeoutMs?: number;
-  /**
-   * How long a claimed delivery is reserved for this worker; when it expires (the worker died),
-   * another claim takes it. Must cover waiting for a channel slot plus the attempt; the default
-   * does: `timeoutMs × (⌈concurrency / perChannelConcurrency⌉ + 1) + 10 s` (60 s by default).
-   */
-  leaseMs?: number;
-  /** The longest sleep between claims when nothing wakes the worker. Default 1 s. */
-  pollMs?: number;
-  /** The delay before attempt N+1 is `retrySchedule[N]`, jittered by ±20 %. */
-  retrySchedule?: readonly number[];
-  /** The longest `Retry-After` honoured. Default 1 h. */
-  maxRetryAfterMs?: number;
   userAgent?: string;
   /** Sends one attempt; `sendAttempt` over the network unless replaced (the built-in test receiver). */
   send?: (request: AttemptRequest) => Promise<AttemptOutcome>;
@@ -61,6 +62,8 @@ export interface StopOptions {
   graceMs?: number;
 }
 
+const GONE_REASON = 'The webhook answered 410 Gone.';
+
 export class DeliveryWorker {
   readonly metrics: DeliveryMetrics;
   readonly #store: DeliveryStore;
@@ -68,13 +71,8 @@ export class DeliveryWorker {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #random: Random;
-  readonly #concurrency: number;
-  readonly #perChannel: number;
-  readonly #timeoutMs: number;
-  readonly #leaseMs: number;
-  readonly #pollMs: number;
-  readonly #schedule: readonly number[];
-  readonly #maxRetryAfterMs: number;
+  readonly #settings: DeliverySettings;
+  readonly #ownsAllLeases: boolean;
   readonly #userAgent: string;
   readonly #send: (request: AttemptRequest) => Promise<AttemptOutcome>;
 
@@ -84,31 +82,29 @@ export class DeliveryWorker {
   /** Set by `wake()`; a sleep that starts after it returns at once, so no wake-up is lost. */
   #woken = false;
   #endSleep: (() => void) | null = null;
-  /** Claimed, waiting for a slot of their channel. */
-  #waiting: ClaimedDelivery[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  /** Attempts in flight by bot id: the claim offers each channel only what is left of its share. */
   readonly #inFlightPerChannel = new Map<string, number>();
 
   constructor(options: DeliveryWorkerOptions) {
+    const s = options.settings;
+    for (const name of ['timeoutMs', 'concurrency', 'perChannelConcurrency', 'leaseMs', 'pollMs'] as const) {
+      if (!Number.isInteger(s[name]) || s[name] < 1) throw new RangeError(`${name} must be a positive integer (got ${s[name]})`);
+    }
+    if (s.perChannelConcurrency > s.concurrency) throw new RangeError('perChannelConcurrency must not exceed concurrency');
+    if (s.leaseMs < minimumLeaseMs(s.timeoutMs)) {
+      throw new RangeError(`leaseMs (${s.leaseMs}) must cover an attempt: at least ${minimumLeaseMs(s.timeoutMs)} for timeoutMs ${s.timeoutMs}`);
+    }
+    if (s.retryScheduleMs.length === 0 || s.retryScheduleMs.some((ms) => !(ms >= 0))) {
+      throw new RangeError('retryScheduleMs must list at least one delay, none negative');
+    }
+    this.#settings = s;
     this.#store = options.store;
     this.#dispatcher = options.dispatcher;
     this.#log = options.logger;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#concurrency = positiveInteger('concurrency', options.concurrency ?? 16);
-    this.#perChannel = positiveInteger('perChannelConcurrency', Math.min(options.perChannelConcurrency ?? 4, this.#concurrency));
-    this.#timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 10_000);
-    this.#leaseMs = positiveInteger(
-      'leaseMs',
-      options.leaseMs ?? this.#timeoutMs * (Math.ceil(this.#concurrency / this.#perChannel) + 1) + 10_000,
-    );
-    if (this.#leaseMs <= this.#timeoutMs) throw new RangeError('leaseMs must be longer than timeoutMs, or an attempt could outlive its lease');
-    this.#pollMs = positiveInteger('pollMs', options.pollMs ?? 1_000);
-    this.#schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
-    if (this.#schedule.length === 0 || this.#schedule.some((ms) => !(ms >= 0))) {
-      throw new RangeError('retrySchedule must list at least one delay, none negative');
-    }
-    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS;
+    this.#ownsAllLeases = options.ownsAllLeases ?? false;
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.#send = options.send ?? sendAttempt;
     this.metrics = new DeliveryMetrics(options.registry ?? new Registry(), () => this.#store.countPendingDeliveries());
@@ -135,8 +131,8 @@ export class DeliveryWorker {
 
   /**
    * Stops claiming, lets in-flight attempts finish for up to `graceMs`, then aborts them. An
-   * aborted attempt is not recorded: its lease expires and it is sent again (at least once).
-   * Deliveries claimed but not yet started are left the same way.
+   * aborted attempt is not recorded: its lease expires (or is freed at the next start) and it is
+   * sent again (at least once).
    */
   async stop({ graceMs = 10_000 }: StopOptions = {}): Promise<void> {
     if (!this.#loop) return;
@@ -144,7 +140,6 @@ export class DeliveryWorker {
     this.wake();
     await this.#loop;
     this.#loop = null;
-    this.#waiting = [];
     const settled = Promise.allSettled([...this.#inFlight]);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace over'>((resolve) => {
@@ -153,37 +148,57 @@ export class DeliveryWorker {
     const first = await Promise.race([settled, graceOver]);
     clearTimeout(timer);
     if (first === 'grace over') {
-      this.#log.warn({ inFlight: this.#inFlight.size, graceMs }, 'aborting delivery attempts still in flight; they are retried when their lease expires');
+      this.#log.warn({ inFlight: this.#inFlight.size, graceMs }, 'aborting delivery attempts still in flight; they are sent again');
       this.#abort.abort();
       await settled;
     }
   }
 
   async #run(): Promise<void> {
+    if (this.#ownsAllLeases) await this.#releaseLeases();
+    const { concurrency, perChannelConcurrency, leaseMs, pollMs } = this.#settings;
     while (!this.#stopping) {
       this.#woken = false;
       try {
-        const free = this.#concurrency - this.#inFlight.size - this.#waiting.length;
-        if (free > 0) {
-          const claimed = await this.#store.claimDueDeliveries({ now: this.#clock.now(), leaseMs: this.#leaseMs, limit: free });
-          this.#waiting.push(...claimed);
-          this.#startWaiting();
-          // A full batch means more may be due: claim again as soon as slots allow.
-          if (claimed.length === free) continue;
+        const free = concurrency - this.#inFlight.size;
+        if (free <= 0) {
+          await this.#sleep(pollMs); // an attempt's end wakes us
+          continue;
         }
-        await this.#sleep(free > 0 ? await this.#idleMs() : this.#pollMs);
+        const now = this.#clock.now();
+        const claimed = await this.#store.claimDueDeliveries({ now, leaseMs, limit: free, perChannel: perChannelConcurrency, inFlight: this.#inFlightPerChannel });
+        for (const delivery of claimed) this.#start(delivery);
+        // A full batch means more may be due: claim again as soon as slots allow.
+        if (claimed.length === free) continue;
+        await this.#sleep(await this.#idleMs(now));
       } catch (error) {
         this.#log.error({ err: error }, 'claiming deliveries failed; trying again');
-        await this.#sleep(this.#pollMs);
+        await this.#sleep(pollMs);
       }
     }
   }
 
-  /** Until the next due time, within the poll bound. Due work that was not claimed waits for its conversation's head or a slot, both of which wake us. */
-  async #idleMs(): Promise<number> {
+  async #releaseLeases(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        const freed = await this.#store.releaseLeases();
+        if (freed > 0) this.#log.info({ freed }, 'freed the leases of a previous run: their conversations are sent again now');
+        return;
+      } catch (error) {
+        this.#log.error({ err: error }, 'freeing the leases of a previous run failed; trying again');
+        await this.#sleep(this.#settings.pollMs);
+      }
+    }
+  }
+
+  /**
+   * Until the next head is due, within the poll bound. A head that was due at the claim and not
+   * claimed waits for a slot of its channel, and the attempt that frees it wakes us.
+   */
+  async #idleMs(claimedAt: number): Promise<number> {
     const next = await this.#store.nextDueAt();
-    const now = this.#clock.now();
-    return next === null || next <= now ? this.#pollMs : Math.min(next - now, this.#pollMs);
+    if (next === null || next <= claimedAt) return this.#settings.pollMs;
+    return Math.max(0, Math.min(next - this.#clock.now(), this.#settings.pollMs));
   }
 
   #sleep(ms: number): Promise<void> {
@@ -199,66 +214,63 @@ export class DeliveryWorker {
     });
   }
 
-  #startWaiting(): void {
-    if (this.#stopping) return;
-    for (let i = 0; i < this.#waiting.length; ) {
-      const delivery = this.#waiting[i];
-      const busy = this.#inFlightPerChannel.get(delivery.botId) ?? 0;
-      if (busy >= this.#perChannel) {
-        i++;
-        continue;
-      }
-      this.#waiting.splice(i, 1);
-      this.#inFlightPerChannel.set(delivery.botId, busy + 1);
-      const attempt = this.#attempt(delivery).finally(() => {
-        this.#inFlight.delete(attempt);
-        const left = (this.#inFlightPerChannel.get(delivery.botId) ?? 1) - 1;
-        if (left === 0) this.#inFlightPerChannel.delete(delivery.botId);
-        else this.#inFlightPerChannel.set(delivery.botId, left);
-        this.#startWaiting();
-        this.wake(); // the next message of this conversation may be due now, and a slot is free
-      });
-      this.#inFlight.add(attempt);
-    }
+  #start(delivery: ClaimedDelivery): void {
+    this.#inFlightPerChannel.set(delivery.botId, (this.#inFlightPerChannel.get(delivery.botId) ?? 0) + 1);
+    const attempt = this.#attempt(delivery).finally(() => {
+      this.#inFlight.delete(attempt);
+      const left = (this.#inFlightPerChannel.get(delivery.botId) ?? 1) - 1;
+      if (left === 0) this.#inFlightPerChannel.delete(delivery.botId);
+      else this.#inFlightPerChannel.set(delivery.botId, left);
+      this.wake(); // a slot is free, and the next message of this conversation may be due
+    });
+    this.#inFlight.add(attempt);
   }
 
   async #attempt(delivery: ClaimedDelivery): Promise<void> {
+    const { channel } = delivery;
     const context = {
       deliveryId: delivery.id,
       botId: delivery.botId,
       webhookId: delivery.webhookId,
       attempt: delivery.attemptNumber,
-      origin: originOf(delivery.channel.url),
+      origin: originOf(channel.url),
     };
     try {
       const attemptedAt = this.#clock.now();
       const outcome = await this.#send({
-        url: delivery.channel.url,
+        url: channel.url,
         ...botMessageRequest(delivery, attemptedAt, this.#userAgent),
         dispatcher: this.#dispatcher,
-        timeoutMs: this.#timeoutMs,
+        timeoutMs: this.#settings.timeoutMs,
         signal: this.#abort.signal,
-        clock: this.#clock,
-        maxRetryAfterMs: this.#maxRetryAfterMs,
       });
       if (outcome.failure === 'aborted') {
-        this.#log.info(context, 'delivery attempt aborted by shutdown; it is retried when its lease expires');
+        this.#log.info(context, 'delivery attempt aborted by shutdown; it is sent again');
         return;
       }
       this.metrics.recordAttempt(outcome.statusCode, outcome.failure, outcome.latencyMs);
-      const verdict = judgeAttempt(outcome, delivery.roundAttemptNumber, { schedule: this.#schedule, random: this.#random });
       const now = this.#clock.now();
-      if (verdict.kind === 'gone') await this.#store.disableChannel(delivery.botId, 'The webhook answered 410 Gone.', now);
+      const verdict = judgeAttempt(outcome, delivery.roundAttemptNumber, {
+        schedule: this.#settings.retryScheduleMs,
+        random: this.#random,
+        maxRetryAfterMs: this.#settings.maxRetryAfterMs,
+        now,
+      });
       const result: AttemptResult = {
         deliveryId: delivery.id,
+        botId: delivery.botId,
+        conversationId: delivery.conversationId,
+        leaseUntil: delivery.leaseUntil,
         number: delivery.attemptNumber,
         attemptedAt,
-        url: delivery.channel.url,
+        url: channel.url,
+        channelVerifiedAt: channel.verifiedAt,
         statusCode: outcome.statusCode,
         latencyMs: outcome.latencyMs,
         outcome: verdict.kind === 'delivered' ? 'succeeded' : 'failed',
         error: outcome.error,
         next: nextState(verdict, now),
+        disableReason: verdict.kind === 'gone' ? GONE_REASON : null,
       };
       await this.#store.recordAttempt(result);
 
@@ -267,10 +279,10 @@ export class DeliveryWorker {
       if (end) this.metrics.recordEnd(end);
       if (verdict.kind === 'delivered') this.#log.debug(logged, 'bot message delivered');
       else if (verdict.kind === 'retry') this.#log.info({ ...logged, retryInMs: verdict.delayMs }, 'delivery attempt failed; retrying');
-      else if (verdict.kind === 'gone') this.#log.warn(logged, 'the webhook answered 410 Gone; channel disabled');
+      else if (verdict.kind === 'gone') this.#log.warn(logged, 'the webhook answered 410 Gone; the channel it was sent to is disabled');
       else this.#log.warn(logged, 'delivery failed after its last attempt');
     } catch (error) {
-      // The lease expires and the delivery is claimed again: at least once.
+      // The lease runs out and the delivery is claimed again: at least once.
       this.#log.error({ ...context, err: error }, 'recording a delivery attempt failed');
     }
   }
@@ -310,9 +322,4 @@ function originOf(url: string): string {
   } catch {
     return 'invalid URL';
   }
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer (got ${value})`);
-  return value;
 }

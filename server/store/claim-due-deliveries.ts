@@ -1,8 +1,20 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { openSecret } from '../credentials/secret-box.js';
 import { engineOf } from './database.js';
 import type { Schema } from './schema.js';
 import { toDelivery, type DeliveryRecord } from './records.js';
+
+/** The channel as it is when the attempt starts: the attempt is sent with these and recorded against them. */
+export interface ClaimedChannel {
+  url: string;
+  /** Null: none configured, and the body carries no `verifyToken`. */
+  verifyToken: string | null;
+  secret: string;
+  previousSecret: string | null;
+  previousExpiresAt: number | null;
+  /** When this configuration was verified: with `url`, tells an answer for it from one for a newer configuration. */
+  verifiedAt: number | null;
+}
 
 export interface ClaimedDelivery
   extends Pick<DeliveryRecord, 'id' | 'botId' | 'conversationId' | 'senderId' | 'messageId' | 'webhookId' | 'messageCounter' | 'event'> {
@@ -10,89 +22,118 @@ export interface ClaimedDelivery
   attemptNumber: number;
   /** This attempt's number since the delivery was last (re)scheduled, 1-based: the retry schedule's index. */
   roundAttemptNumber: number;
-  channel: { url: string; verifyToken: string | null; secret: string; previousSecret: string | null; previousExpiresAt: number | null };
+  /** The end of the conversation's lease; recording the attempt with it releases that lease and no later one. */
+  leaseUntil: number;
+  channel: ClaimedChannel;
+}
+
+export interface ClaimOptions {
+  now: number;
+  leaseMs: number;
+  /** Attempts to start, all channels together. */
+  limit: number;
+  /** Attempts one channel may have in flight; unbounded when omitted. */
+  perChannel?: number;
+  /** Attempts in flight now, by bot id: a channel gets `perChannel` minus these. */
+  inFlight?: ReadonlyMap<string, number>;
 }
 
 /**
- * Claims due deliveries for one attempt each, in one transaction: a delivery is due when it is
- * pending, its next attempt time has come, no lease holds it (or the lease expired: its worker
- * died), its bot's channel is active, and no earlier pending delivery of its conversation exists,
- * so a failing head blocks its own conversation and nothing else. The claim bumps the attempt
- * counters and takes a lease of `leaseMs`.
+ * Claims due deliveries for one attempt each, in one transaction. Only conversation heads are
+ * claimable (`delivery_heads`: the lowest pending delivery of each conversation), and only while
+ * no lease holds their conversation, so a conversation has one attempt in flight at a time,
+ * redeliveries included, and a failing head blocks its own conversation and nothing else.
+ * Deliveries of a channel that is not active are held.
+ *
+ * Fair sharing: each active channel is offered at most its free slots (`perChannel` minus what
+ * it has in flight), and the `limit` is dealt out one delivery per channel in turn, the channel
+ * waiting longest first, so a channel with a deep backlog cannot take every slot.
+ *
+ * Each channel's ready heads are one index range (`delivery_heads_bot_ready`) read no further
+ * than its share, so the cost follows the number of active channels and the deliveries claimed,
+ * not the backlog. The claim bumps the attempt counters and leases each conversation until
+ * `now + leaseMs`.
  */
-export async function claimDueDeliveries(
-  db: Kysely<Schema>,
-  opts: { now: number; leaseMs: number; limit: number },
-): Promise<ClaimedDelivery[]> {
-  const { now, leaseMs, limit } = opts;
+export async function claimDueDeliveries(db: Kysely<Schema>, opts: ClaimOptions): Promise<ClaimedDelivery[]> {
+  const { now, leaseMs, limit, perChannel = limit, inFlight } = opts;
+  if (limit <= 0) return [];
   return db.transaction().execute(async (trx) => {
-    // Active channels first (CROSS JOIN fixes SQLite's join order): deliveries held for a
-    // disabled or missing channel are never read, however many there are.
-    const due = await trx
-      .selectFrom('channels as c')
-      .crossJoin('deliveries as d')
-      .select('d.id')
-      .where('c.status', '=', 'active')
-      .whereRef('d.bot_id', '=', 'c.bot_id')
-      .where('d.status', '=', 'pending')
-      .where('d.next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]))
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('deliveries as e')
-              .select(sql<number>`1`.as('one'))
-              .whereRef('e.conversation_id', '=', 'd.conversation_id')
-              .where('e.status', '=', 'pending')
-              .whereRef('e.message_counter', '<', 'd.message_counter'),
-          ),
-        ),
-      )
-      .orderBy('d.next_attempt_at')
-      .orderBy('d.message_counter')
-      .limit(limit)
-      // PostgreSQL, several instances claiming at once: each takes rows the others have not
-      // locked; a row another claim updated meanwhile is re-checked (its lease is then set).
-      .$if(engineOf(trx) === 'postgres', (q) => q.forUpdate('d').skipLocked())
+    const channels = await trx
+      .selectFrom('channels')
+      .select(['bot_id', 'url', 'verify_token', 'secret', 'previous_secret', 'previous_expires_at', 'verified_at'])
+      .where('status', '=', 'active')
       .execute();
-    if (due.length === 0) return [];
-    const ids = due.map((row) => row.id);
+    const offers: Array<{ botId: string; heads: Array<{ conversation_id: string; delivery_id: string; ready_at: number }> }> = [];
+    for (const channel of channels) {
+      const share = Math.min(limit, perChannel - (inFlight?.get(channel.bot_id) ?? 0));
+      if (share <= 0) continue;
+      const heads = await trx
+        .selectFrom('delivery_heads')
+        .select(['conversation_id', 'delivery_id', 'ready_at'])
+        .where('bot_id', '=', channel.bot_id)
+        .where('ready_at', '<=', now)
+        .orderBy('ready_at')
+        .limit(share)
+        // PostgreSQL, several instances claiming at once: each takes heads the others have not
+        // locked; a head another claim leased meanwhile is re-checked (its ready_at moved on).
+        .$if(engineOf(trx) === 'postgres', (q) => q.forUpdate().skipLocked())
+        .execute();
+      if (heads.length > 0) offers.push({ botId: channel.bot_id, heads });
+    }
+    const taken = dealFairly(offers, limit);
+    if (taken.length === 0) return [];
 
+    const leaseUntil = now + leaseMs;
+    await trx
+      .updateTable('delivery_heads')
+      .set({ lease_until: leaseUntil, ready_at: leaseUntil })
+      .where('conversation_id', 'in', taken.map((h) => h.conversation_id))
+      .execute();
+    const ids = taken.map((h) => h.delivery_id);
     await trx
       .updateTable('deliveries')
-      .set((eb) => ({
-        attempt_count: eb('attempt_count', '+', 1),
-        round_attempt_count: eb('round_attempt_count', '+', 1),
-        lease_until: now + leaseMs,
-        updated_at: now,
-      }))
+      .set((eb) => ({ attempt_count: eb('attempt_count', '+', 1), round_attempt_count: eb('round_attempt_count', '+', 1), updated_at: now }))
       .where('id', 'in', ids)
       .execute();
+    const rows = await trx.selectFrom('deliveries').selectAll().where('id', 'in', ids).execute();
 
-    const rows = await trx
-      .selectFrom('deliveries as d')
-      .innerJoin('channels as c', 'c.bot_id', 'd.bot_id')
-      .selectAll('d')
-      .select(['c.url', 'c.verify_token', 'c.secret', 'c.previous_secret', 'c.previous_expires_at'])
-      .where('d.id', 'in', ids)
-      .orderBy('d.next_attempt_at')
-      .orderBy('d.message_counter')
-      .execute();
-    return rows.map((row) => {
-      const { id, botId, conversationId, senderId, messageId, webhookId, messageCounter, event, attemptCount } = toDelivery(row);
+    const byBot = new Map(channels.map((c) => [c.bot_id, c]));
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => {
+      const row = byId.get(id)!;
+      const channel = byBot.get(row.bot_id)!;
+      const { botId, conversationId, senderId, messageId, webhookId, messageCounter, event, attemptCount } = toDelivery(row);
       return {
         id, botId, conversationId, senderId, messageId, webhookId, messageCounter, event,
         attemptNumber: attemptCount,
         roundAttemptNumber: Number(row.round_attempt_count),
+        leaseUntil,
         channel: {
-          url: row.url,
-          verifyToken: openSecret(row.verify_token),
-          secret: openSecret(row.secret),
-          previousSecret: openSecret(row.previous_secret),
-          previousExpiresAt: row.previous_expires_at === null ? null : Number(row.previous_expires_at),
+          url: channel.url,
+          verifyToken: openSecret(channel.verify_token),
+          secret: openSecret(channel.secret),
+          previousSecret: openSecret(channel.previous_secret),
+          previousExpiresAt: channel.previous_expires_at === null ? null : Number(channel.previous_expires_at),
+          verifiedAt: channel.verified_at === null ? null : Number(channel.verified_at),
         },
       };
     });
   });
+}
+
+/** One head per channel in turn, the channel whose oldest ready head waited longest first, until `limit`. */
+function dealFairly<H extends { ready_at: number }>(offers: Array<{ heads: H[] }>, limit: number): H[] {
+  const queues = offers.map((o) => o.heads).sort((a, b) => Number(a[0]!.ready_at) - Number(b[0]!.ready_at));
+  const taken: H[] = [];
+  for (let round = 0; taken.length < limit; round++) {
+    let any = false;
+    for (const heads of queues) {
+      if (round >= heads.length) continue;
+      any = true;
+      taken.push(heads[round]!);
+      if (taken.length === limit) break;
+    }
+    if (!any) break;
+  }
+  return taken;
 }

@@ -1,25 +1,28 @@
 import type { Db } from './database.js';
 
 /**
- * When the worker has something to do next: the earliest due time among pending deliveries of
- * active channels (a leased one counts at its lease's end), or null when there is none.
+ * When the worker has something to do next: the earliest time a conversation head of an active
+ * channel becomes claimable (its next attempt, or its lease's end), or null when there is none.
+ * Deliveries waiting behind a head are not due, however old: the head's attempt wakes the
+ * worker. One index lookup per active channel (`delivery_heads_bot_ready`).
  */
 export async function nextDueAt(db: Db): Promise<number | null> {
-  const row = await db
-    // Active channels first, as in the claim: held deliveries are not read.
+  const rows = await db
     .selectFrom('channels as c')
-    .crossJoin('deliveries as d')
     .where('c.status', '=', 'active')
-    .whereRef('d.bot_id', '=', 'c.bot_id')
     .select((eb) =>
-      eb.fn
-        .min(
-          // A NULL lease compares as unknown, so the CASE falls through to next_attempt_at.
-          eb.case().when('d.lease_until', '>', eb.ref('d.next_attempt_at')).then(eb.ref('d.lease_until')).else(eb.ref('d.next_attempt_at')).end(),
-        )
+      eb
+        .selectFrom('delivery_heads as h')
+        .whereRef('h.bot_id', '=', 'c.bot_id')
+        .select((inner) => inner.fn.min('h.ready_at').as('ready'))
         .as('due'),
     )
-    .where('d.status', '=', 'pending')
-    .executeTakeFirst();
-  return row?.due === null || row?.due === undefined ? null : Number(row.due);
+    .execute();
+  let next: number | null = null;
+  for (const { due } of rows) {
+    if (due === null || due === undefined) continue;
+    const at = Number(due);
+    if (next === null || at < next) next = at;
+  }
+  return next;
 }

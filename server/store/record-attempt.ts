@@ -1,18 +1,38 @@
 import type { Kysely } from 'kysely';
+import type { Db } from './database.js';
 import { appendEvents } from './append-events.js';
+import { refreshHead, releaseLease } from './delivery-heads.js';
 import { deliveryUpdated, toDelivery, type AttemptRecord } from './records.js';
 import type { Schema } from './schema.js';
 
 export interface AttemptResult extends AttemptRecord {
+  botId: string;
+  conversationId: string;
+  /** The claim's `leaseUntil`: the lease this attempt releases. */
+  leaseUntil: number;
+  /** The channel's `verifiedAt` when the attempt was claimed; with `url`, the configuration it was sent to. */
+  channelVerifiedAt: number | null;
   next: { status: 'pending'; nextAttemptAt: number } | { status: 'succeeded' } | { status: 'failed' };
+  /** Set when the answer asks to disable the channel (410 Gone): the reason to store. */
+  disableReason?: string | null;
 }
 
-/** Records one attempt and moves its delivery on (to its next attempt, success, or dead letter), releasing the lease. */
+/** Records one attempt; see `recordAttempts`. */
 export async function recordAttempt(db: Kysely<Schema>, a: AttemptResult): Promise<void> {
   await recordAttempts(db, [a]);
 }
 
-/** Records several attempts in one transaction: one commit (and one fsync) for all of them. */
+/**
+ * Records attempts and moves each delivery on (to its next attempt, success, or dead letter),
+ * releases its conversation's lease and makes the conversation's next pending delivery its head,
+ * all in one transaction: one commit (and one fsync) for many attempts.
+ *
+ * An answer only counts against the configuration it was sent to. When the channel was
+ * configured again meanwhile (another URL, or verified anew), a failure neither disables the new
+ * channel nor spends a step of the retry schedule: the delivery is due again at once, for the
+ * new URL. A delivery that was claimed again after this attempt's lease ran out keeps the later
+ * claim's state; the attempt itself is still logged.
+ */
 export async function recordAttempts(db: Kysely<Schema>, attempts: readonly AttemptResult[]): Promise<void> {
   if (attempts.length === 0) return;
   await db.transaction().execute(async (trx) => {
@@ -33,19 +53,31 @@ export async function recordAttempts(db: Kysely<Schema>, attempts: readonly Atte
       // A lease that expired mid-attempt lets another worker try the same number; keep the first record.
       .onConflict((oc) => oc.columns(['delivery_id', 'number']).doNothing())
       .execute();
+
+    const current = await currentConfigurations(trx, attempts);
     for (const a of attempts) {
+      const channel = current.get(a.botId);
+      const sentToCurrent = channel !== undefined && channel.url === a.url && channel.verifiedAt === a.channelVerifiedAt;
+      const stale = !sentToCurrent && a.outcome === 'failed';
+      const next = stale ? { status: 'pending' as const, nextAttemptAt: a.attemptedAt } : a.next;
       await trx
         .updateTable('deliveries')
-        .set({
-          status: a.next.status,
-          next_attempt_at: a.next.status === 'pending' ? a.next.nextAttemptAt : a.attemptedAt,
-          lease_until: null,
+        .set((eb) => ({
+          status: next.status,
+          next_attempt_at: next.status === 'pending' ? next.nextAttemptAt : a.attemptedAt,
           last_attempt_at: a.attemptedAt,
           last_status_code: a.statusCode,
           updated_at: a.attemptedAt,
-        })
+          // The old URL's failure does not count against the new one.
+          ...(stale && { round_attempt_count: eb('round_attempt_count', '-', 1) }),
+        }))
         .where('id', '=', a.deliveryId)
+        // A later claim of this delivery (this one's lease ran out) owns its state now.
+        .where('attempt_count', '=', a.number)
         .execute();
+      if (a.disableReason && sentToCurrent) await disableConfiguration(trx, a, a.disableReason);
+      await releaseLease(trx, a.conversationId, a.leaseUntil);
+      await refreshHead(trx, a.conversationId);
     }
     // The event log records each attempt with the delivery as it now stands.
     const rows = await trx.selectFrom('deliveries').selectAll().where('id', 'in', attempts.map((a) => a.deliveryId)).execute();
@@ -55,9 +87,28 @@ export async function recordAttempts(db: Kysely<Schema>, attempts: readonly Atte
       attempts.flatMap((a) => {
         const delivery = deliveries.get(a.deliveryId);
         if (!delivery) return [];
-        const { next: _next, ...attempt } = a;
+        const { deliveryId, number, attemptedAt, url, statusCode, latencyMs, outcome, error } = a;
+        const attempt: AttemptRecord = { deliveryId, number, attemptedAt, url, statusCode, latencyMs, outcome, error };
         return [{ botId: delivery.botId, senderId: delivery.senderId, record: deliveryUpdated(delivery, attempt, a.attemptedAt) }];
       }),
     );
   });
+}
+
+async function currentConfigurations(db: Db, attempts: readonly AttemptResult[]): Promise<Map<string, { url: string; verifiedAt: number | null }>> {
+  const botIds = [...new Set(attempts.map((a) => a.botId))];
+  const rows = await db.selectFrom('channels').select(['bot_id', 'url', 'verified_at']).where('bot_id', 'in', botIds).execute();
+  return new Map(rows.map((r) => [r.bot_id, { url: r.url, verifiedAt: r.verified_at === null ? null : Number(r.verified_at) }]));
+}
+
+/** Disables the channel only as configured when the attempt was sent, never a configuration made since. */
+async function disableConfiguration(db: Db, a: AttemptResult, reason: string): Promise<void> {
+  await db
+    .updateTable('channels')
+    .set({ status: 'disabled', disabled_reason: reason, disabled_at: a.attemptedAt, updated_at: a.attemptedAt })
+    .where('bot_id', '=', a.botId)
+    .where('url', '=', a.url)
+    .where('verified_at', a.channelVerifiedAt === null ? 'is' : '=', a.channelVerifiedAt)
+    .where('status', '=', 'active')
+    .execute();
 }

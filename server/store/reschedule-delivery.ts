@@ -1,29 +1,27 @@
 import type { Kysely } from 'kysely';
+import { refreshHead } from './delivery-heads.js';
 import { appendEvents } from './append-events.js';
 import { deliveryUpdated, toDelivery, type DeliveryRecord } from './records.js';
 import type { Schema } from './schema.js';
 
 /**
- * Schedules a delivered or failed delivery again, due now, with a fresh retry schedule.
- * Answers `pending` when it is still pending (nothing to do), undefined when it does not exist.
+ * Redelivery: the delivery is due now, with a fresh retry schedule, whatever its status. A
+ * delivered or failed one is pending again; a pending one waiting out a backoff is attempted now
+ * instead. Order still holds: it goes out when it heads its conversation, and while an attempt
+ * of its conversation is in flight, after that attempt ends (one in flight per conversation).
+ * Undefined when the delivery does not exist for this bot.
  */
-export async function rescheduleDelivery(
-  db: Kysely<Schema>,
-  botId: string,
-  deliveryId: string,
-  now: number,
-): Promise<DeliveryRecord | 'pending' | undefined> {
+export async function rescheduleDelivery(db: Kysely<Schema>, botId: string, deliveryId: string, now: number): Promise<DeliveryRecord | undefined> {
   return db.transaction().execute(async (trx) => {
-    const result = await trx
+    const row = await trx
       .updateTable('deliveries')
-      .set({ status: 'pending', next_attempt_at: now, lease_until: null, round_attempt_count: 0, updated_at: now })
+      .set({ status: 'pending', next_attempt_at: now, round_attempt_count: 0, updated_at: now })
       .where('id', '=', deliveryId)
       .where('bot_id', '=', botId)
-      .where('status', '!=', 'pending')
+      .returningAll()
       .executeTakeFirst();
-    const row = await trx.selectFrom('deliveries').selectAll().where('id', '=', deliveryId).where('bot_id', '=', botId).executeTakeFirst();
     if (!row) return undefined;
-    if (Number(result.numUpdatedRows) !== 1) return 'pending';
+    await refreshHead(trx, row.conversation_id);
     const delivery = toDelivery(row);
     await appendEvents(trx, [{ botId, senderId: delivery.senderId, record: deliveryUpdated(delivery, null, now) }]);
     return delivery;

@@ -77,11 +77,22 @@ export interface DeliveriesTable {
   /** Attempts since the delivery was last (re)scheduled: the retry schedule restarts on redelivery. */
   round_attempt_count: number;
   next_attempt_at: number;
-  lease_until: number | null;
   last_attempt_at: number | null;
   last_status_code: number | null;
   created_at: number;
   updated_at: number;
+}
+
+/** One row per conversation with pending deliveries: its head, and the lease of its attempt in flight. */
+export interface DeliveryHeadsTable {
+  conversation_id: string;
+  bot_id: string;
+  /** The conversation's pending delivery with the lowest `message_counter`. */
+  delivery_id: string;
+  /** While an attempt is in flight; each claim sets a later value, so it also names the claim. */
+  lease_until: number | null;
+  /** When the head may be claimed: its next attempt time, or its lease's end when later. */
+  ready_at: number;
 }
 
 export interface AttemptsTable {
@@ -123,6 +134,7 @@ export interface Schema {
   conversations: ConversationsTable;
   messages: MessagesTable;
   deliveries: DeliveriesTable;
+  delivery_heads: DeliveryHeadsTable;
   attempts: AttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;

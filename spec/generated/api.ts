@@ -213,10 +213,12 @@ export interface paths {
         put?: never;
         /**
          * Redeliver
-         * @description Schedules the delivery again, now, with a fresh retry schedule and the same `webhook-id`.
-         *     A delivery still `pending` cannot be redelivered (`409`). A redelivered message keeps its
-         *     place in its conversation's order: later messages of the same conversation that are not
-         *     yet delivered wait for it.
+         * @description Attempts the delivery again now, with a fresh retry schedule and the same `webhook-id`:
+         *     a delivered or failed one becomes `pending` again, and a `pending` one waiting out a
+         *     backoff is attempted now instead. A redelivered message keeps its place in its
+         *     conversation's order, and a conversation still has one attempt in flight at a time: it
+         *     goes out after the earlier messages of its conversation that are not yet delivered, and
+         *     after the conversation's attempt in flight, if any; later messages wait for it.
          */
         post: operations["redeliverDelivery"];
         delete?: never;
@@ -1265,19 +1267,6 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The delivery is still pending and cannot be redelivered yet. */
-        DeliveryPending: {
-            headers: {
-                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
         /** @description The body is larger than the server accepts (256 KiB by default). */
         PayloadTooLarge: {
             headers: {
@@ -1778,7 +1767,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["DeliveryPending"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
         };

@@ -8,7 +8,9 @@ import type { Agent } from 'undici';
 import { deliveryStore } from '../../server/delivery/delivery-store.js';
 import { createWebhookDispatcher } from '../../server/delivery/dispatcher.js';
 import { UrlGuard } from '../../server/delivery/url-guard.js';
-import { DeliveryWorker, type DeliveryWorkerOptions } from '../../server/delivery/worker.js';
+import { loadConfig } from '../../server/config.js';
+import { minimumLeaseMs } from '../../server/delivery/lease.js';
+import { DeliveryWorker, type DeliverySettings, type DeliveryWorkerOptions } from '../../server/delivery/worker.js';
 import {
   appendMessages,
   enqueueDeliveries,
@@ -51,8 +53,10 @@ export interface DeliveryFixture {
   registry: Registry;
   worker: DeliveryWorker;
   dispatcher: Agent;
-  /** Queues bot messages in the sender's conversation, as one committed turn, and wakes the worker. */
-  queue(senderId: string, texts: string[]): Promise<QueuedMessage[]>;
+  /** Queues bot messages in the sender's conversation (of `botId`, `demo` by default), as one committed turn, and wakes the workers. */
+  queue(senderId: string, texts: string[], botId?: string): Promise<QueuedMessage[]>;
+  /** Adds another bot whose channel points at `url`. */
+  addBot(botId: string, url: string): Promise<void>;
   /** The delivery with its attempts once `until` holds for it. */
   waitForDelivery(
     deliveryId: string,
@@ -61,14 +65,14 @@ export interface DeliveryFixture {
   ): Promise<NonNullable<Awaited<ReturnType<typeof findDelivery>>>>;
   channel(): ReturnType<typeof findChannel>;
   /** Another worker on the same database (a restart, or a second instance). */
-  newWorker(options?: Partial<DeliveryWorkerOptions>): DeliveryWorker;
+  newWorker(options?: WorkerOptions): DeliveryWorker;
   close(): Promise<void>;
 }
 
-export async function startDeliveryFixture(
-  url: string,
-  options: Partial<DeliveryWorkerOptions> & { startWorker?: boolean } = {},
-): Promise<DeliveryFixture> {
+/** The worker's settings (the server's defaults unless given) and its other options. */
+export type WorkerOptions = Partial<DeliverySettings> & Partial<Omit<DeliveryWorkerOptions, 'settings'>>;
+
+export async function startDeliveryFixture(url: string, options: WorkerOptions & { startWorker?: boolean } = {}): Promise<DeliveryFixture> {
   const database = await openDatabase('sqlite::memory:');
   const { db } = database;
   const clock = fakeClock();
@@ -78,18 +82,28 @@ export async function startDeliveryFixture(
   const dispatcher = createWebhookDispatcher(new UrlGuard({ allowedHosts: ['127.0.0.1'] }));
   const registry = new Registry();
   const workers: DeliveryWorker[] = [];
-  const newWorker = (extra: Partial<DeliveryWorkerOptions> = {}) => {
+  const newWorker = (extra: WorkerOptions = {}) => {
+    const { startWorker: _, ...given } = { ...options, ...extra };
+    const defaults = loadConfig({}).delivery;
+    const timeoutMs = given.timeoutMs ?? 2_000;
+    const settings: DeliverySettings = {
+      retryScheduleMs: given.retryScheduleMs ?? [0, 5_000, 60_000],
+      timeoutMs,
+      concurrency: given.concurrency ?? defaults.concurrency,
+      perChannelConcurrency: given.perChannelConcurrency ?? defaults.perChannelConcurrency,
+      leaseMs: given.leaseMs ?? minimumLeaseMs(timeoutMs),
+      maxRetryAfterMs: given.maxRetryAfterMs ?? defaults.maxRetryAfterMs,
+      pollMs: given.pollMs ?? defaults.pollMs,
+    };
     const worker = new DeliveryWorker({
-      store: deliveryStore(db),
+      store: given.store ?? deliveryStore(db),
       dispatcher,
-      logger: pino({ level: 'silent' }),
-      clock,
-      random: () => 0.5, // no jitter unless a test asks for it
-      retrySchedule: [0, 5_000, 60_000],
-      timeoutMs: 2_000,
-      registry: workers.length === 0 ? registry : new Registry(),
-      ...options,
-      ...extra,
+      logger: given.logger ?? pino({ level: 'silent' }),
+      clock: given.clock ?? clock,
+      random: given.random ?? (() => 0.5), // no jitter unless a test asks for it
+      registry: given.registry ?? (workers.length === 0 ? registry : new Registry()),
+      ownsAllLeases: given.ownsAllLeases,
+      settings,
     });
     workers.push(worker);
     return worker;
@@ -108,16 +122,20 @@ export async function startDeliveryFixture(
     dispatcher,
     newWorker,
     channel: () => findChannel(db, BOT_ID),
-    async queue(senderId, texts) {
+    async addBot(botId, botUrl) {
+      await saveBot(db, { id: botId, tokenHash: 'unused', now: clock.now() });
+      await saveChannel(db, { botId, url: botUrl, verifyToken: VERIFY_TOKEN, newId: `chn_${botId.padEnd(26, '0').slice(0, 26)}`, newSecret: SECRET, now: clock.now() });
+    },
+    async queue(senderId, texts, botId = BOT_ID) {
       const queued = await db.transaction().execute(async (trx) => {
         const now = clock.now();
-        const conversation = await openConversation(trx, { botId: BOT_ID, senderId, newId: nextId('cnv'), now });
+        const conversation = await openConversation(trx, { botId, senderId, newId: nextId('cnv'), now });
         const user = { id: nextId('msg'), actor: 'user' as const, isIntro: false, inReplyTo: null, body: { type: 'text' as const, text: 'hi' } };
         const bots = texts.map((text) => ({ id: nextId('msg'), actor: 'bot' as const, isIntro: false, inReplyTo: user.id, body: { type: 'text' as const, text } }));
         const [, ...stored] = await appendMessages(trx, conversation, [user, ...bots], { state: null, variables: {} }, now);
         const deliveries = stored.map((m) => ({
           id: nextId('dlv'),
-          botId: BOT_ID,
+          botId,
           conversationId: conversation.id,
           senderId,
           messageId: m.id,
@@ -126,7 +144,7 @@ export async function startDeliveryFixture(
           event: {
             senderId,
             recipient: { id: senderId },
-            botId: BOT_ID,
+            botId,
             messageId: m.id,
             inReplyTo: user.id,
             messageCounter: m.messageCounter!,

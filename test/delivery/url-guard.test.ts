@@ -112,7 +112,7 @@ describe('the guard at connect time', () => {
   async function post(guard: UrlGuard, url: string) {
     const dispatcher = createWebhookDispatcher(guard);
     try {
-      return await sendAttempt({ url, headers: { 'content-type': 'application/json' }, body: '{}', dispatcher, timeoutMs: 5_000, clock: { now: () => Date.now() } });
+      return await sendAttempt({ url, headers: { 'content-type': 'application/json' }, body: '{}', dispatcher, timeoutMs: 5_000 });
     } finally {
       await dispatcher.close();
     }

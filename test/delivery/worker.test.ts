@@ -92,7 +92,7 @@ describe('waking', () => {
     const [queued] = await fx.queue(senderId(1), ['left behind']);
     // A worker claims it and dies before answering.
     const [claimed] = await claimDueDeliveries(fx.database.db, { now: fx.clock.now(), leaseMs: 30_000, limit: 10 });
-    expect(claimed.id).toBe(queued.deliveryId);
+    expect(claimed!.id).toBe(queued.deliveryId);
 
     fx.clock.advance(30_000);
     fx.worker.start();
@@ -125,7 +125,7 @@ describe('retries', () => {
   });
 
   it('follows the jittered schedule, then gives up and marks the delivery failed (dead letter)', async () => {
-    await setUp(() => ({ status: 503 }), { retrySchedule: [0, 1_000, 2_000], random: () => 0.25 }); // 0.25 → −10 %
+    await setUp(() => ({ status: 503 }), { retryScheduleMs: [0, 1_000, 2_000], random: () => 0.25 }); // 0.25 → −10 %
     const [queued] = await fx.queue(senderId(1), ['never lands']);
 
     for (const [attempt, delay] of [[1, 900], [2, 1_800]]) {
@@ -233,7 +233,7 @@ describe('ordering and concurrency', () => {
         return { status: 200, delayMs: 80 };
       },
     });
-    fx = await startDeliveryFixture(receiver.url, { retrySchedule: [0, 0, 0], perChannelConcurrency: 3 });
+    fx = await startDeliveryFixture(receiver.url, { retryScheduleMs: [0, 0, 0], perChannelConcurrency: 3 });
 
     const queued = (await Promise.all([1, 2, 3, 4].map((n) => fx.queue(senderId(n), ['a', 'b', 'c'])))).flat();
     await Promise.all(queued.map((q) => fx.waitForDelivery(q.deliveryId, (d) => d.status === 'succeeded', 'to succeed')));
@@ -258,7 +258,7 @@ describe('stopping', () => {
   });
 
   it('aborts an attempt that outlasts the grace period, and another worker delivers it after the lease (at least once)', async () => {
-    await setUp(inTurn({ status: 200, delayMs: 5_000 }), { leaseMs: 30_000, timeoutMs: 10_000 });
+    await setUp(inTurn({ status: 200, delayMs: 5_000 }), { leaseMs: 40_000, timeoutMs: 10_000 });
     const [queued] = await fx.queue(senderId(1), ['interrupted']);
     await receiver.waitForCount(1);
 
@@ -268,7 +268,7 @@ describe('stopping', () => {
     const interrupted = await fx.waitForDelivery(queued.deliveryId, () => true, 'to exist');
     expect(interrupted).toMatchObject({ status: 'pending', attempts: [] });
 
-    fx.clock.advance(30_000);
+    fx.clock.advance(40_000);
     fx.newWorker().start();
     const [first, second] = await receiver.waitForCount(2);
     expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);

@@ -18,6 +18,15 @@ describe('loadConfig', () => {
     });
     expect(config.delivery.retryScheduleMs).toEqual([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
     expect(config.delivery.timeoutMs).toBe(10_000);
+    // A lease covers connecting, the answer's headers and its body (10 s each), and recording it.
+    expect(config.delivery.leaseMs).toBe(35_000);
+    expect(config.delivery.perChannelConcurrency).toBeLessThan(config.delivery.concurrency);
+  });
+
+  it('derives the lease from the timeout, and refuses one too short to cover an attempt', () => {
+    expect(loadConfig({ WEBHOOK_TIMEOUT: '2s' }).delivery.leaseMs).toBe(11_000);
+    expect(loadConfig({ WEBHOOK_TIMEOUT: '2s', WEBHOOK_LEASE: '1m' }).delivery.leaseMs).toBe(60_000);
+    expect(() => loadConfig({ WEBHOOK_TIMEOUT: '2s', WEBHOOK_LEASE: '10s' })).toThrow(/WEBHOOK_LEASE: 10s is shorter than an attempt can last .* use at least 11000ms/);
   });
 
   it('reads the environment', () => {
@@ -58,6 +67,7 @@ describe('loadConfig', () => {
     ['a port out of range', { PORT: '70000' }, /PORT: '70000' must be a whole number from 0 to 65535/],
     ['a duration that is not one', { WEBHOOK_TIMEOUT: 'soon' }, /WEBHOOK_TIMEOUT: 'soon' is not a duration/],
     ['a bad retry step', { WEBHOOK_RETRY_SCHEDULE: '0,5x' }, /WEBHOOK_RETRY_SCHEDULE: '5x' is not a duration/],
+    ['more per channel than in all', { WEBHOOK_CONCURRENCY: '8', WEBHOOK_CONCURRENCY_PER_CHANNEL: '9' }, /WEBHOOK_CONCURRENCY_PER_CHANNEL: 9 is more than WEBHOOK_CONCURRENCY \(8\)/],
     ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL: 'loud' must be one of/],
     ['a public base URL that is not http(s)', { PUBLIC_BASE_URL: 'ftp://chat.example.com' }, /PUBLIC_BASE_URL: 'ftp:\/\/chat.example.com' must be an http\(s\) URL/],
     ['a public base URL with a query', { PUBLIC_BASE_URL: 'https://chat.example.com/?a=1' }, /PUBLIC_BASE_URL: .* without query/],

@@ -245,13 +245,15 @@ describe('deliveries and conversations', () => {
     expect((redelivered.body as any).status).toBe('pending');
   });
 
-  it('answers 409 to redeliver a pending delivery, 404 for an unknown one, 400 for a bad cursor', async () => {
+  it('answers 202 to redeliver a pending delivery (attempt now), 404 for an unknown one, 400 for a bad cursor', async () => {
     const held = await startTestServer({}, { startDelivery: false });
     try {
       await held.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
       await held.call('sendMessage', { body: text('hi') });
       const pending = ((await held.call('listDeliveries', { query: { status: 'pending' } })).body as any).data[0];
-      expect((await held.call('redeliverDelivery', { params: { deliveryId: pending.id } })).status).toBe(409);
+      const redelivered = await held.call('redeliverDelivery', { params: { deliveryId: pending.id } });
+      expect(redelivered.status).toBe(202);
+      expect(redelivered.body).toMatchObject({ id: pending.id, status: 'pending' });
     } finally {
       await held.close();
     }

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { deliveriesDueBacklog } from './0002-deliveries-due-backlog.js';
+import { deliveryHeads } from './0003-delivery-heads.js';
 import { channelIdOptionalVerifyToken } from './0004-channel-id-optional-verify-token.js';
 import { hardening } from './0006-hardening.js';
 import { events } from './0008-events.js';
@@ -9,6 +10,7 @@ import { events } from './0008-events.js';
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-deliveries-due-backlog': deliveriesDueBacklog,
+  '0003-delivery-heads': deliveryHeads,
   '0004-channel-id-optional-verify-token': channelIdOptionalVerifyToken,
   '0006-hardening': hardening,
   '0008-events': events,
