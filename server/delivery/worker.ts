@@ -29,6 +29,7 @@ import type { AttemptOutcome } from './attempt-outcome.js';
 import { minimumLeaseMs } from './lease.js';
 import type { Random } from './retry-schedule.js';
 import { sendAttempt, type AttemptRequest } from './send-attempt.js';
+import { isWriteConflict } from '../store/store-errors.js';
 
 /** What the worker reads of the configuration: the validated `Config['delivery']`. */
 export type DeliverySettings = Pick<
@@ -172,6 +173,8 @@ export class DeliveryWorker {
         if (claimed.length === free) continue;
         await this.#sleep(await this.#idleMs(now));
       } catch (error) {
+        // A deadlock victim (PostgreSQL) is no fault: claim again at once.
+        if (isWriteConflict(error)) continue;
         this.#log.error({ err: error }, 'claiming deliveries failed; trying again');
         await this.#sleep(pollMs);
       }

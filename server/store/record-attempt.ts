@@ -4,6 +4,10 @@ import { appendEvents } from './append-events.js';
 import { refreshHead, releaseLease } from './delivery-heads.js';
 import { deliveryUpdated, toDelivery, type AttemptRecord } from './records.js';
 import type { Schema } from './schema.js';
+import { isWriteConflict } from './store-errors.js';
+
+/** PostgreSQL may pick this transaction as a deadlock victim against accepts and claims: run it again, a few times. */
+const WRITE_CONFLICT_RETRIES = 5;
 
 export interface AttemptResult extends AttemptRecord {
   botId: string;
@@ -35,6 +39,18 @@ export async function recordAttempt(db: Kysely<Schema>, a: AttemptResult): Promi
  */
 export async function recordAttempts(db: Kysely<Schema>, attempts: readonly AttemptResult[]): Promise<void> {
   if (attempts.length === 0) return;
+  // One lock order for every transaction of the batch: conversations by id.
+  const sorted = [...attempts].sort((a, b) => (a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0));
+  for (let retry = 0; ; retry++) {
+    try {
+      return await writeAttempts(db, sorted);
+    } catch (error) {
+      if (!isWriteConflict(error) || retry >= WRITE_CONFLICT_RETRIES) throw error;
+    }
+  }
+}
+
+async function writeAttempts(db: Kysely<Schema>, attempts: readonly AttemptResult[]): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('attempts')
