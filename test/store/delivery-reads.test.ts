@@ -76,6 +76,10 @@ describe('findDelivery', () => {
     await queueTurn('sender-a', ['a']);
     const attempts = Array.from({ length: LISTED_ATTEMPTS + 5 }, (_, i) => ({
       deliveryId: 'dlv_a',
+      botId: 'demo',
+      conversationId: 'cnv_sender-a',
+      leaseUntil: T0,
+      channelVerifiedAt: null,
       number: i + 1,
       attemptedAt: T0 + i,
       url: 'https://bots.example.com/hook',
