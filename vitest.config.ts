@@ -11,7 +11,7 @@ if (!postgres.found) {
 }
 
 /** What runs again on PostgreSQL: everything that talks to a server's store, and the PostgreSQL-only tests. */
-const POSTGRES_SUITE = ['test/server/**/*.test.ts', 'test/client/against-server.test.ts', 'test/postgres/**/*.test.ts'];
+const POSTGRES_SUITE = ['test/server/**/*.test.ts', 'test/client/against-server.test.ts', 'test/postgres/**/*.test.ts', 'test/reliability/**/*.test.ts'];
 
 // Generous bounds: tests must pass on a slow, busy two-core machine. Speed is measured by `npm run bench`.
 export default defineConfig({

@@ -1,0 +1,529 @@
+/**
+ * The reliability suite (issue 12): attacks the server the way the world will, and prints one
+ * summary table. `npm run test:reliability` runs it alone; `npm test` runs it at CI size.
+ * RELIABILITY_SCALE=10 (or more) multiplies every count for a longer run.
+ *
+ * - bad input: fast-check mutations of every operation's request, from the spec;
+ * - misbehaving receivers: a fault-injecting receiver drives the delivery worker;
+ * - crashes: repeated SIGKILL of a server process during sustained traffic, on the store the run
+ *   uses (SQLite, or PostgreSQL in the `postgres` project: test/support/test-store.ts);
+ * - abuse: failed-authentication floods beside authenticated traffic, made-up bot ids;
+ * - soak: steady traffic with a healthy receiver, the queue back to zero.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { waitForLine } from '../support/child-output.js';
+import { resolve, spec } from '../support/contract.js';
+import { callOperation, SENDER, startTestServer, TEST_TOKEN, type TestServer } from '../support/server.js';
+import { createTestDatabaseUrl } from '../support/test-store.js';
+import { waitFor } from '../support/wait-for.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
+import { startFaultReceiver, type Attempt, type Fault } from './fault-receiver.js';
+
+const SCALE = Math.max(1, Number(process.env.RELIABILITY_SCALE ?? 1));
+const SEED = Number(process.env.RELIABILITY_SEED ?? 20261129);
+const VERIFY_TOKEN = 'reliability-verify-token';
+
+interface Row {
+  category: string;
+  cases: number;
+  faults: number;
+  sent: number;
+  delivered: number;
+  duplicated: number;
+  lost: number;
+  outOfOrder: number;
+}
+const rows: Row[] = [];
+const row = (category: string): Row => {
+  const r = { category, cases: 0, faults: 0, sent: 0, delivered: 0, duplicated: 0, lost: 0, outOfOrder: 0 };
+  rows.push(r);
+  return r;
+};
+
+afterAll(() => {
+  const head = ['category', 'cases', 'faults injected', 'messages sent', 'delivered', 'duplicated', 'lost', 'out of order'];
+  const body = rows.map((r) => [r.category, r.cases, r.faults, r.sent, r.delivered, r.duplicated, r.lost, r.outOfOrder].map(String));
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  console.log(['', `reliability summary (RELIABILITY_SCALE=${SCALE}, seed ${SEED})`, line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bad input
+// ---------------------------------------------------------------------------------------------
+
+interface Operation {
+  operationId: string;
+  template: string;
+  method: string;
+  declared: Set<number>;
+  body?: Record<string, unknown>;
+  query: string[];
+}
+
+const VALID_BODIES: Record<string, Record<string, unknown>> = {
+  sendMessage: { sender: { id: SENDER, firstName: 'Ada' }, message: { type: 'text', text: 'hi' }, sessionData: { plan: 'pro' } },
+  putWebhookChannel: { url: 'http://127.0.0.1:9/webhook', verifyToken: VERIFY_TOKEN },
+  legacySendMessage: { sender: { id: SENDER }, text: 'hi', verifyToken: VERIFY_TOKEN },
+};
+
+const operations: Operation[] = Object.entries<any>(spec.paths).flatMap(([template, item]) =>
+  ['get', 'put', 'post', 'delete']
+    .filter((method) => item[method])
+    .map((method) => {
+      const op = item[method];
+      const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: any) => resolve(p, '').node);
+      return {
+        operationId: op.operationId,
+        template,
+        method: method.toUpperCase(),
+        declared: new Set(Object.keys(op.responses).map(Number)),
+        ...(op.requestBody && { body: VALID_BODIES[op.operationId] ?? {} }),
+        query: params.filter((p: any) => p.in === 'query').map((p: any) => p.name),
+      };
+    }),
+);
+
+type Mutation = { category: string; apply(op: Operation): { body?: string | Uint8Array; headers?: Record<string, string>; params?: Record<string, string>; query?: Record<string, string> } };
+
+const pathOf = (value: unknown): fc.Arbitrary<string[]> => {
+  const paths: string[][] = [];
+  const walk = (at: unknown, path: string[]) => {
+    paths.push(path);
+    if (at && typeof at === 'object') for (const [k, v] of Object.entries(at)) walk(v, [...path, k]);
+  };
+  walk(value, []);
+  return fc.constantFrom(...paths.filter((p) => p.length > 0));
+};
+const setAt = (value: any, path: string[], replacement: unknown, remove = false): any => {
+  const copy = structuredClone(value);
+  let at = copy;
+  for (const key of path.slice(0, -1)) at = at[key];
+  if (remove) delete at[path[path.length - 1]!];
+  else at[path[path.length - 1]!] = replacement;
+  return copy;
+};
+const json = (value: unknown) => ({ body: JSON.stringify(value) });
+const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+
+function bodyMutations(valid: Record<string, unknown>): fc.Arbitrary<Mutation> {
+  const m = (category: string, apply: Mutation['apply']): Mutation => ({ category, apply });
+  return fc.oneof(
+    fc.tuple(pathOf(valid), fc.jsonValue({ maxDepth: 3 })).map(([p, v]) => m('wrong type or value', () => json(setAt(valid, p, v)))),
+    pathOf(valid).map((p) => m('missing field', () => json(setAt(valid, p, undefined, true)))),
+    fc.tuple(pathOf(valid), fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue({ maxDepth: 2 })).map(([p, k, v]) =>
+      m('extra field', () => json(setAt(valid, [...p.slice(0, -1), k], v))),
+    ),
+    fc.tuple(pathOf(valid), fc.integer({ min: 5_000, max: 400_000 })).map(([p, n]) => m('huge string', () => json(setAt(valid, p, 'x'.repeat(n))))),
+    fc.tuple(pathOf(valid), fc.integer({ min: 30, max: 20_000 })).map(([p, depth]) =>
+      m('deep nesting', () => ({ body: JSON.stringify(setAt(valid, p, '__NESTED__')).replace('"__NESTED__"', nested(depth)) })),
+    ),
+    fc.jsonValue({ maxDepth: 2 }).map((v) => m('__proto__ key', () => ({ body: `{"__proto__":${JSON.stringify(v)},${JSON.stringify(valid).slice(1)}` }))),
+    fc.tuple(fc.constantFrom(...Object.keys(valid)), fc.jsonValue({ maxDepth: 2 })).map(([k, v]) =>
+      m('duplicate key', () => ({ body: `${JSON.stringify(valid).slice(0, -1)},${JSON.stringify(k)}:${JSON.stringify(v)}}` })),
+    ),
+    fc.nat().map((n) => m('truncated JSON', () => {
+      const text = JSON.stringify(valid);
+      return { body: text.slice(0, n % text.length) };
+    })),
+    fc.constantFrom([0xc3, 0x28], [0xff], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xc0, 0xaf]).map((bytes) =>
+      m('invalid UTF-8', () => {
+        const text = JSON.stringify(setAt(valid, [Object.keys(valid)[0]!], '@@'));
+        const at = text.indexOf('@@');
+        return { body: Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bytes), Buffer.from(text.slice(at + 2))]) };
+      }),
+    ),
+    fc.constantFrom('text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/merge-patch+json', 'json', ';;;').map((type) =>
+      m('content type', () => ({ ...json(valid), headers: { 'content-type': type } })),
+    ),
+    fc.constantFrom('gzip', 'br', 'deflate', 'compress', 'x-custom', 'identity, gzip', 'GZIP').map((encoding) =>
+      m('content encoding', () => ({ ...json(valid), headers: { 'content-encoding': encoding } })),
+    ),
+  );
+}
+
+const oddText = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 50 }), fc.constantFrom('', '0', '-1', '1e309', 'NaN', '../..', '%00', '__proto__', 'x'.repeat(5000)));
+const requestMutations = (op: Operation): fc.Arbitrary<Mutation> =>
+  fc.oneof(
+    fc.tuple(fc.constantFrom('botId', 'senderId', 'deliveryId'), oddText).map(([name, value]) => ({ category: 'path parameter', apply: () => ({ params: { [name]: value } }) })),
+    // Only declared query parameters: an unknown one is 400 on operations that declare no 400 (see the report of issue 12).
+    ...(op.query.length > 0 ? [fc.tuple(fc.constantFrom(...op.query), oddText).map(([name, value]) => ({ category: 'query parameter', apply: () => ({ query: { [name]: value } }) }))] : []),
+  );
+
+describe('bad input', () => {
+  it('answers every mutated request of every operation with a declared status, 4xx as problem+json, never 5xx or a hang', async () => {
+    const stats = row('bad input (fuzz)');
+    const byCategory = new Map<string, number>();
+    const server = await startTestServer({ RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' }, { startDelivery: false, verifyWebhookUrl: async () => ({ ok: true }) });
+    try {
+      expect((await server.call('putWebhookChannel', { body: VALID_BODIES.putWebhookChannel })).status).toBe(200);
+      expect((await server.call('sendMessage', { body: VALID_BODIES.sendMessage })).status).toBe(202);
+      const deliveryId = (((await server.call('listDeliveries')).body as any).data[0]).id as string;
+      const baseParams: Record<string, string> = { botId: 'demo', senderId: SENDER, deliveryId };
+      for (const op of operations) {
+        const runs = (op.body ? 300 : 50) * SCALE;
+        const arbitrary = op.body ? fc.oneof({ arbitrary: bodyMutations(op.body), weight: 4 }, { arbitrary: requestMutations(op), weight: 1 }) : requestMutations(op);
+        await fc.assert(
+          fc.asyncProperty(arbitrary, async (mutation) => {
+            const change = mutation.apply(op);
+            const params = { ...baseParams, ...change.params };
+            const path = op.template.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+            const url = new URL(server.url + path);
+            for (const [k, v] of Object.entries(change.query ?? {})) url.searchParams.set(k, v);
+            if (op.operationId === 'legacyGetHistory' && !change.query?.access_token) url.searchParams.set('access_token', TEST_TOKEN);
+            const body = change.body ?? (op.body ? JSON.stringify(op.body) : undefined);
+            const headers: Record<string, string> = { authorization: `Bearer ${TEST_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }), ...change.headers };
+            const res = await fetch(url, { method: op.method, headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(20_000) });
+            const text = await res.text();
+            stats.cases++;
+            byCategory.set(mutation.category, (byCategory.get(mutation.category) ?? 0) + 1);
+            const where = `${op.operationId} ${mutation.category}: ${res.status} ${text.slice(0, 200)}`;
+            // Readiness declares its 503 (the worker is not running in this server); nothing else may answer 5xx.
+            if (op.operationId !== 'getReadiness') expect(res.status, where).toBeLessThan(500);
+            if (res.status >= 400) {
+              // A path parameter with a slash may route nowhere: any unknown route is a 404 problem.
+              expect(op.declared.has(res.status) || res.status === 404 || res.status === 405, where).toBe(true);
+              if (res.status < 500) {
+                expect(res.headers.get('content-type'), where).toMatch(/^application\/problem\+json/);
+                expect(JSON.parse(text).status, where).toBe(res.status);
+              }
+            }
+          }),
+          { numRuns: runs, seed: SEED, endOnFailure: true },
+        );
+      }
+      // Still serving, and serving right.
+      expect((await server.call('getHealth')).status).toBe(200);
+      expect((await server.call('sendMessage', { body: VALID_BODIES.sendMessage })).status).toBe(202);
+      console.log(`bad input cases by kind: ${[...byCategory].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+      stats.faults = stats.cases;
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Misbehaving receivers
+// ---------------------------------------------------------------------------------------------
+
+const SCHEDULE = [0, 40, 80, 120, 160, 200, 240];
+const FAULTS: Fault[] = [
+  { kind: 'status', status: 500 },
+  { kind: 'status', status: 503 },
+  { kind: 'hang' },
+  { kind: 'reset' },
+  { kind: 'redirect' },
+  { kind: 'status', status: 404 },
+  { kind: 'too-many', retryAfter: '1' },
+  { kind: 'too-many', retryAfter: '0' },
+  { kind: 'too-many', retryAfter: new Date(Date.now() - 60_000).toUTCString() },
+  { kind: 'too-many', retryAfter: 'soon' },
+  { kind: 'too-many', retryAfter: '' },
+];
+const hash = (text: string) => [...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, SEED);
+
+/** A scratch bots directory: the demo bot, and the same definition as a second bot `other`. */
+function twoBots(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wc-bots-'));
+  cpSync('bots/demo.yaml', join(dir, 'demo.yaml'));
+  cpSync('bots/demo.yaml', join(dir, 'other.yaml'));
+  return dir;
+}
+
+describe('misbehaving receivers', () => {
+  it('follows the schedule, keeps order per conversation, disables only the channel that answered 410, and delivers or shows as failed every message', async () => {
+    const stats = row('misbehaving receivers');
+    let failingHeals = false;
+    const receiver = await startFaultReceiver(VERIFY_TOKEN, (attempt, previous) => {
+      if (attempt.path === '/gone') return { kind: 'gone' };
+      if (attempt.senderId === 'reliability-always-failing-00') return failingHeals ? { kind: 'ok' } : { kind: 'status', status: 500 };
+      const h = hash(attempt.webhookId);
+      const faulty = h % 4; // 0 to 3 faults, then an acknowledgement
+      if (previous.length >= faulty) return previous.length % 2 === 0 || h % 3 ? { kind: 'ok' } : { kind: h % 2 ? 'slow-ok' : 'huge-ok' };
+      return FAULTS[(h + previous.length) % FAULTS.length]!;
+    });
+    const bots = twoBots();
+    const server = await startTestServer({
+      BOTS_DIR: bots,
+      WEBHOOK_RETRY_SCHEDULE: SCHEDULE.map((ms) => `${ms}ms`).join(','),
+      WEBHOOK_TIMEOUT: '700ms',
+      RATE_LIMIT_PER_SECOND: '100000',
+      RATE_LIMIT_BURST: '100000',
+    });
+    try {
+      const otherToken = server.server.issuedTokens.get('other')!;
+      expect((await server.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
+      expect((await server.call('putWebhookChannel', { params: { botId: 'other' }, token: otherToken, body: { url: receiver.url.replace('/webhook', '/gone'), verifyToken: VERIFY_TOKEN } })).status).toBe(200);
+      expect((await server.call('sendMessage', { params: { botId: 'other' }, token: otherToken, body: { sender: { id: SENDER }, message: { type: 'text', text: 'hi' } } })).status).toBe(202);
+
+      const senders = Array.from({ length: 6 * SCALE }, (_, i) => `reliability-sender-${String(i).padStart(10, '0')}`);
+      for (const text of ['hi', 'menu', 'help']) {
+        await Promise.all(senders.map(async (id) => expect((await server.call('sendMessage', { body: { sender: { id }, message: { type: 'text', text } } })).status).toBe(202)));
+        stats.sent += senders.length;
+      }
+      const failing = 'reliability-always-failing-00';
+      expect((await server.call('sendMessage', { body: { sender: { id: failing }, message: { type: 'text', text: 'hi' } } })).status).toBe(202);
+      stats.sent++;
+      const db = server.server.database.db;
+      const pending = async (botId: string) =>
+        Number((await db.selectFrom('deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('bot_id', '=', botId).where('status', '=', 'pending').executeTakeFirstOrThrow()).n);
+      await waitFor(async () => (await pending('demo')) === 0, { timeoutMs: 240_000, what: 'every delivery of demo delivered or failed' });
+
+      // 410 disabled only `other`; `demo` stays active.
+      expect(((await server.call('getWebhookChannel', { params: { botId: 'other' }, token: otherToken })).body as any).status).toBe('disabled');
+      expect(((await server.call('getWebhookChannel')).body as any).status).toBe('active');
+
+      // The always-failing conversation is visible as failed, and redelivered on demand once the receiver heals.
+      const failed = ((await server.call('listDeliveries', { query: { status: 'failed' } })).body as any).data as any[];
+      expect(failed.length).toBeGreaterThan(0);
+      expect(new Set(failed.map((d) => d.senderId))).toEqual(new Set([failing]));
+      failingHeals = true;
+      for (const d of failed) expect((await server.call('redeliverDelivery', { params: { deliveryId: d.id } })).status).toBe(202);
+      await waitFor(async () => (await pending('demo')) === 0, { timeoutMs: 60_000, what: 'redeliveries' });
+
+      const demoAttempts = receiver.attempts.filter((a) => a.path === '/webhook');
+      stats.faults = receiver.attempts.filter((a) => !['ok', 'slow-ok', 'huge-ok'].includes(a.fault.kind)).length;
+      stats.cases = receiver.attempts.length;
+      const acknowledged = new Map<string, Attempt[]>();
+      for (const a of demoAttempts) if (a.acknowledged) acknowledged.set(a.webhookId, [...(acknowledged.get(a.webhookId) ?? []), a]);
+      stats.duplicated = [...acknowledged.values()].filter((list) => list.length > 1).length;
+
+      // Every bot message of every conversation was acknowledged.
+      const all = await db.selectFrom('deliveries').select(['webhook_id', 'sender_id', 'message_counter', 'status']).where('bot_id', '=', 'demo').execute();
+      stats.delivered = all.filter((d) => acknowledged.has(d.webhook_id)).length;
+      stats.lost = all.length - stats.delivered;
+      expect(all.every((d) => d.status === 'succeeded')).toBe(true);
+
+      // Order: no attempt of message N+1 before message N of the same conversation was acknowledged.
+      const acked = new Map<string, Set<number>>();
+      for (const a of demoAttempts) {
+        // A message given up (failed) lets its conversation go on: that conversation is checked by its redelivery above.
+        if (a.senderId === failing) continue;
+        const done = acked.get(a.senderId) ?? new Set<number>();
+        for (let n = 1; n < a.messageCounter; n++) if (!done.has(n)) stats.outOfOrder++;
+        if (a.acknowledged) done.add(a.messageCounter);
+        acked.set(a.senderId, done);
+      }
+
+      // The schedule: attempt N+1 of a delivery comes no sooner than its delay (less the 20 % jitter).
+      const byWebhook = new Map<string, Attempt[]>();
+      for (const a of demoAttempts) byWebhook.set(a.webhookId, [...(byWebhook.get(a.webhookId) ?? []), a]);
+      let early = 0;
+      for (const list of byWebhook.values()) {
+        for (let i = 1; i < list.length && i < SCHEDULE.length; i++) {
+          if (list[i - 1]!.senderId === failing) continue; // redelivery restarts the schedule
+          const wanted = list[i - 1]!.fault.kind === 'too-many' && list[i - 1]!.fault.kind === 'too-many' && (list[i - 1]!.fault as any).retryAfter === '1' ? 1000 : SCHEDULE[i]!;
+          if (list[i]!.at - list[i - 1]!.at < wanted * 0.8 - 5) early++;
+        }
+      }
+      expect({ lost: stats.lost, outOfOrder: stats.outOfOrder, early }).toEqual({ lost: 0, outOfOrder: 0, early: 0 });
+    } finally {
+      await server.close();
+      await receiver.close();
+      rmSync(bots, { recursive: true, force: true });
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Crashes
+// ---------------------------------------------------------------------------------------------
+
+describe('crashes', () => {
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+
+  async function startProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl,
+        DEMO_BOT_TOKEN: TEST_TOKEN,
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_RETRY_SCHEDULE: '0,50ms,100ms,200ms,400ms,800ms,1s,1s,1s,1s',
+        WEBHOOK_TIMEOUT: '2s',
+        WEBHOOK_LEASE: '3s',
+        RATE_LIMIT_PER_SECOND: '100000',
+        RATE_LIMIT_BURST: '100000',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    const [, url] = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 90_000);
+    return { child, url: url! };
+  }
+
+  it('keeps every accepted message, delivers or holds every bot message, gapless, after repeated SIGKILLs during traffic', async () => {
+    const stats = row('crashes (SIGKILL)');
+    const dir = mkdtempSync(join(tmpdir(), 'wc-reliability-crash-'));
+    const database = await createTestDatabaseUrl(dir, 'crash');
+    const receiver = await startWebhookReceiver({ verifyToken: VERIFY_TOKEN, answer: () => ({ status: 200, delayMs: 5 }) });
+    const accepted = new Map<string, string[]>(); // sender → accepted user message ids
+    const senders = Array.from({ length: 6 }, (_, i) => `reliability-crash-${String(i).padStart(10, '0')}`);
+    const rounds = 3 * SCALE;
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const { child, url } = await startProcess(database.url);
+        if (round === 0) expect((await callOperation(url, 'putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
+        let killed = false;
+        // Sustained traffic: each sender sends one message after another until the process dies.
+        const traffic = senders.map(async (id) => {
+          while (!killed) {
+            try {
+              const res = await fetch(`${url}/v1/bots/demo/channels/webhook/messages`, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+                body: JSON.stringify({ sender: { id }, message: { type: 'text', text: 'hi' } }),
+              });
+              const body = await res.json();
+              stats.sent++;
+              expect(res.status).toBe(202);
+              accepted.set(id, [...(accepted.get(id) ?? []), body.messageId]);
+            } catch {
+              // The process died under this request: its outcome is unknown, and either is allowed.
+              return;
+            }
+          }
+        });
+        await waitFor(() => receiver.received.length > round * 10 + 5, { timeoutMs: 60_000, what: 'deliveries in flight' });
+        killed = true;
+        child.kill('SIGKILL');
+        stats.faults++;
+        await Promise.all(traffic);
+        await new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done(null) : child.once('exit', done)));
+      }
+      const { child, url } = await startProcess(database.url);
+      const call = (operationId: string, options: Parameters<typeof callOperation>[2]) => callOperation(url, operationId, options);
+      const pending = async () => ((await call('listDeliveries', { query: { status: 'pending', limit: 1 } })).body as any).data.length;
+      await waitFor(async () => (await pending()) === 0, { timeoutMs: 120_000, what: 'every delivery after the last restart' });
+
+      const firstSeen = new Map<string, number>();
+      for (const [i, w] of receiver.received.entries()) if (!firstSeen.has(w.body.messageId)) firstSeen.set(w.body.messageId, i);
+      const seenCount = new Map<string, number>();
+      for (const w of receiver.received) seenCount.set(w.body.messageId, (seenCount.get(w.body.messageId) ?? 0) + 1);
+      stats.duplicated = [...seenCount.values()].filter((n) => n > 1).length;
+      for (const id of senders) {
+        const history: any[] = [];
+        for (let offset = 0; ; offset += 100) {
+          const res = await call('listConversationMessages', { params: { senderId: id }, query: { offset, limit: 100 } });
+          if (res.status === 404) break; // no message of this sender was ever stored
+          const page = res.body as any;
+          history.push(...page.rows);
+          if (history.length >= page.count) break;
+        }
+        const userIds = new Set(history.filter((m) => m.actor === 'user').map((m) => m.id));
+        const missing = (accepted.get(id) ?? []).filter((m) => !userIds.has(m));
+        expect(missing, `accepted messages of ${id} missing from its history`).toEqual([]);
+        const bot = history.filter((m) => m.actor === 'bot');
+        expect(bot.map((m) => m.messageCounter), `messageCounter of ${id}`).toEqual(bot.map((_, i) => i + 1));
+        for (const m of bot) {
+          if (firstSeen.has(m.id)) stats.delivered++;
+          else stats.lost++;
+        }
+        const order = bot.map((m) => firstSeen.get(m.id) ?? Infinity);
+        for (let i = 1; i < order.length; i++) if (order[i]! < order[i - 1]!) stats.outOfOrder++;
+      }
+      // At least once: a repeat only of what was in flight when a process died.
+      expect(stats.duplicated).toBeLessThanOrEqual(rounds * 16);
+      expect({ lost: stats.lost, outOfOrder: stats.outOfOrder }).toEqual({ lost: 0, outOfOrder: 0 });
+      stats.cases = rounds;
+      child.kill('SIGKILL');
+    } finally {
+      await receiver.close();
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Abuse and soak
+// ---------------------------------------------------------------------------------------------
+
+async function metric(server: TestServer, name: string, labels: string): Promise<number> {
+  const text = (await server.call('getMetrics')).body as string;
+  return Number(text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`))?.split(' ').pop());
+}
+
+describe('abuse', () => {
+  it('lets authenticated traffic through a flood of failed authentications, and keeps no memory per made-up bot id', async () => {
+    const stats = row('abuse');
+    const server = await startTestServer({ AUTH_FAILURES_BURST: '100', AUTH_FAILURES_PER_SECOND: '10' }, { startDelivery: false });
+    try {
+      await server.call('putWebhookChannel', { body: VALID_BODIES.putWebhookChannel });
+      let flooding = true;
+      const flood = Array.from({ length: 20 }, async (_, c) => {
+        for (let i = 0; flooding && i < 200 * SCALE; i++) {
+          const res = await server.call('legacySendMessage', { params: { botId: i % 2 ? 'demo' : `made-up-${c}-${i}` }, body: { ...VALID_BODIES.legacySendMessage, verifyToken: 'wrong' }, token: false });
+          expect([401, 429]).toContain(res.status);
+          stats.faults++;
+        }
+      });
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const res = await server.call('sendMessage', { body: { sender: { id: `reliability-abuse-${String(i).padStart(8, '0')}` }, message: { type: 'text', text: 'hi' } } });
+        statuses.push(res.status);
+        stats.sent++;
+      }
+      flooding = false;
+      await Promise.all(flood);
+      expect(statuses.filter((s) => s !== 202)).toEqual([]);
+      stats.cases = stats.faults + stats.sent;
+      expect(await metric(server, 'webhook_channel_rate_limit_buckets', 'limit="bot"')).toBe(1);
+      expect(await metric(server, 'webhook_channel_rate_limit_buckets', 'limit="auth-failures"')).toBe(1);
+      expect((await server.call('getHealth')).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('soak', () => {
+  it('delivers steady traffic with a healthy receiver and the queue goes back to zero', async () => {
+    const stats = row('soak');
+    const receiver = await startWebhookReceiver({ verifyToken: VERIFY_TOKEN });
+    const server = await startTestServer({ RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' });
+    try {
+      await server.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
+      const db = server.server.database.db;
+      const depth = async () => Number((await db.selectFrom('deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n);
+      const seconds = 5 * SCALE;
+      const until = Date.now() + seconds * 1000;
+      let maxDepth = 0;
+      for (let tick = 0; Date.now() < until; tick++) {
+        await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const res = await server.call('sendMessage', { body: { sender: { id: `reliability-soak-${String(i).padStart(10, '0')}` }, message: { type: 'text', text: 'hi' } } });
+            expect(res.status).toBe(202);
+            stats.sent++;
+          }),
+        );
+        maxDepth = Math.max(maxDepth, await depth());
+        await new Promise((done) => setTimeout(done, 100)); // the traffic's pace, not a wait for a condition
+      }
+      await waitFor(async () => (await depth()) === 0, { timeoutMs: 120_000, what: 'the queue to drain' });
+      const deliveries = await db.selectFrom('deliveries').select(['webhook_id', 'status']).execute();
+      const received = new Set(receiver.received.map((w) => String(w.headers['webhook-id'])));
+      stats.delivered = deliveries.filter((d) => received.has(d.webhook_id)).length;
+      stats.lost = deliveries.length - stats.delivered;
+      stats.duplicated = receiver.received.length - received.size;
+      stats.cases = seconds;
+      console.log(`soak: ${seconds} s, ${stats.sent} sends, queue depth at most ${maxDepth}, back to 0`);
+      expect(stats.lost).toBe(0);
+    } finally {
+      await server.close();
+      await receiver.close();
+    }
+  });
+});
