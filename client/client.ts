@@ -7,6 +7,7 @@
  */
 import createClient, { type Client, type HeadersOptions, type Middleware } from 'openapi-fetch';
 import type { components, paths } from '../spec/generated/api.js';
+import { followEvents, type StreamEvent } from './event-stream.js';
 import { cursorPaged, offsetPaged, type Paged } from './pages.js';
 import { byMediaType } from './responses.js';
 import { DEFAULT_RETRY_POLICY, retryingFetch, type RetryPolicy } from './retrying-fetch.js';
@@ -220,6 +221,17 @@ export function createWebhookChannelClient(options: WebhookChannelClientOptions)
     /** The conversation's session variables. @example const { data } = await client.getSession('demo', senderId); */
     getSession(botId: string, senderId: string) {
       return api.GET(SESSION_PATH, { params: { path: { botId, senderId } } });
+    },
+
+    /**
+     * The bot's events, live (Server-Sent Events), reconnecting with `Last-Event-ID` by itself:
+     * every user and bot message and every delivery update, once each, in order, until `signal`
+     * aborts. Throws `EventStreamRefusedError` when the server refuses it (a wrong token: 401).
+     * @example for await (const e of client.events('demo', { signal })) if (e.type === 'delivery.updated') console.log(e.delivery.status);
+     */
+    events(botId: string, { after, senderId, signal }: { after?: string; senderId?: string; signal?: AbortSignal } = {}): AsyncGenerator<StreamEvent, void, undefined> {
+      if (!options.token) throw new TypeError('events() needs the bot token: pass `token` to createWebhookChannelClient.');
+      return followEvents({ baseUrl: options.baseUrl, token: options.token, botId, after, senderId, signal });
     },
   };
 }

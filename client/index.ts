@@ -19,5 +19,6 @@ export {
 } from './client.js';
 export { WebhookChannelApiError, WebhookChannelNetworkError, type Problem } from './errors.js';
 export type { Paged } from './pages.js';
+export { followEvents, EventStreamRefusedError, type FollowEventsOptions, type StreamEvent } from './event-stream.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retrying-fetch.js';
 export type { paths, components, operations, webhooks } from '../spec/generated/api.js';
