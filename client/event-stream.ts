@@ -18,7 +18,7 @@ export interface FollowEventsOptions {
   /** The bot's API token. */
   token: string;
   botId: string;
-  /** Start after this event id (`StreamEvent.id`); from the start of the log when absent. */
+  /** Start after this event id (`StreamEvent.id`), or `now`; from the start of the log when absent. */
   after?: string;
   /** Only this conversation's events. */
   senderId?: string;
@@ -63,13 +63,27 @@ export async function* followEvents(options: FollowEventsOptions): AsyncGenerato
   const doFetch = options.fetch ?? fetch;
   const sleep = options.sleep ?? defaultSleep;
   const baseDelay = options.reconnectDelayMs ?? 1000;
-  let lastEventId = options.after;
+  // The first request asks for `after` in the query; reconnects send the last id seen. `now` is
+  // first turned into the log's current last id, so that a reconnect before any event loses none.
+  let lastEventId: string | undefined;
+  let after = options.after;
   let serverDelay: number | undefined;
   let failures = 0;
   const url = new URL(`${options.baseUrl.replace(/\/$/, '')}/v1/bots/${encodeURIComponent(options.botId)}/events`);
   if (options.senderId !== undefined) url.searchParams.set('senderId', options.senderId);
 
   while (!options.signal?.aborted) {
+    if (after === 'now') {
+      const now = await currentLastEventId(doFetch, url, options);
+      if (now === 'retry') {
+        failures++;
+        await sleep(Math.min(baseDelay * 2 ** Math.max(0, failures - 1), MAX_RECONNECT_DELAY_MS), options.signal);
+        continue;
+      }
+      after = now ?? undefined;
+    }
+    if (lastEventId === undefined && after !== undefined) url.searchParams.set('after', after);
+    else url.searchParams.delete('after');
     let response: Response | undefined;
     try {
       response = await doFetch(url, {
@@ -121,4 +135,18 @@ export async function* followEvents(options: FollowEventsOptions): AsyncGenerato
     const delay = serverDelay ?? Math.min(baseDelay * 2 ** Math.max(0, failures - 1), MAX_RECONNECT_DELAY_MS);
     await sleep(delay, options.signal);
   }
+}
+
+/** The log's last event id now (null when empty), or `retry` when the server could not say. */
+async function currentLastEventId(doFetch: typeof fetch, streamUrl: URL, options: FollowEventsOptions): Promise<string | null | 'retry'> {
+  const url = new URL(streamUrl);
+  url.searchParams.set('after', 'now');
+  try {
+    const response = await doFetch(url, { headers: { accept: 'application/json', authorization: `Bearer ${options.token}` }, signal: options.signal });
+    if (response.ok) return ((await response.json()) as { lastEventId: string | null }).lastEventId;
+    if (response.status !== 429 && response.status < 500) throw new EventStreamRefusedError(response.status, await response.json().catch(() => undefined));
+  } catch (error) {
+    if (error instanceof EventStreamRefusedError) throw error;
+  }
+  return 'retry';
 }

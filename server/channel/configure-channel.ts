@@ -47,6 +47,13 @@ export async function getChannel(ctx: ChannelContext, botId: string): Promise<Ch
   return channel;
 }
 
+/** The bot's configured channels: its webhook channel, or none (no 404: a client can ask before configuring). */
+export async function listChannels(ctx: ChannelContext, botId: string): Promise<ChannelRecord[]> {
+  requireBot(ctx, botId);
+  const channel = await findChannel(ctx.database.db, botId);
+  return channel ? [channel] : [];
+}
+
 /** A new secret; the previous one keeps signing beside it for the grace period. */
 export async function rotateSigningSecret(ctx: ChannelContext, botId: string): Promise<ChannelRecord> {
   await getChannel(ctx, botId);

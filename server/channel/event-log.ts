@@ -1,6 +1,6 @@
 /** The bot's event log: a page at a time, or followed live through the event hub (event-stream.ts). */
 import type { Readable } from 'node:stream';
-import { listEvents, type StoredEvent } from '../store/index.js';
+import { listEvents, newestEventId, type StoredEvent } from '../store/index.js';
 import { requireBot } from './configure-channel.js';
 import type { ChannelContext } from './context.js';
 import type { EventHub, OpenStream } from './event-stream.js';
@@ -18,4 +18,9 @@ export async function readEvents(
 export function followEvents(ctx: ChannelContext, hub: EventHub, request: OpenStream): Readable {
   requireBot(ctx, request.botId);
   return hub.open(request);
+}
+
+/** The id of the newest event in the log (0 when empty): where "from now on" starts. */
+export function currentEventId(ctx: ChannelContext): Promise<number> {
+  return newestEventId(ctx.database.db);
 }

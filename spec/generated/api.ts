@@ -31,6 +31,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bots/{botId}/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The bot's id.
+                 * @example demo
+                 */
+                botId: components["parameters"]["BotId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the bot's channels
+         * @description The bot's webhook channel, when it is configured (an empty list when not), so a client can tell without a `404`.
+         */
+        get: operations["listChannels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bots/{botId}/channels/webhook": {
         parameters: {
             query?: never;
@@ -866,6 +892,15 @@ export interface components {
             outcome: "succeeded" | "failed";
             /** @description What went wrong, when the attempt failed. */
             error?: string;
+            /** @description The request as it was sent (attempts made before this was recorded have none). */
+            request?: {
+                /** @description The headers that identify and sign it (`webhook-id`, `webhook-timestamp`, `webhook-signature`), and `content-type`, `user-agent`. */
+                headers: {
+                    [key: string]: string;
+                };
+                /** @description The raw body, byte for byte as signed. */
+                body: string;
+            };
         };
         DeliveryDetail: components["schemas"]["Delivery"] & {
             payload: components["schemas"]["BotMessageEvent"];
@@ -915,6 +950,9 @@ export interface components {
             };
             /** Format: date-time */
             updatedAt: string;
+        };
+        ChannelList: {
+            data: components["schemas"]["WebhookChannel"][];
         };
         /**
          * @description An event's id in the bot's log; ids increase.
@@ -1473,6 +1511,35 @@ export interface operations {
             503: components["responses"]["StoreUnavailable"];
         };
     };
+    listChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The bot's id.
+                 * @example demo
+                 */
+                botId: components["parameters"]["BotId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configured channels. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+        };
+    };
     getWebhookChannel: {
         parameters: {
             query?: never;
@@ -1859,8 +1926,8 @@ export interface operations {
     streamEvents: {
         parameters: {
             query?: {
-                /** @description Only events after this event id (as `Last-Event-ID`). */
-                after?: components["schemas"]["EventId"];
+                /** @description Only events after this event id (as `Last-Event-ID`); `now` for only the events from now on (a page answers none, and the current `lastEventId`). */
+                after?: string;
                 /** @description Only the events of this conversation. */
                 senderId?: components["schemas"]["SenderId"];
                 /** @description The page size, for `application/json`. */

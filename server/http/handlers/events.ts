@@ -1,6 +1,6 @@
 import type { ChannelContext } from '../../channel/context.js';
 import type { EventHub } from '../../channel/event-stream.js';
-import { followEvents, readEvents } from '../../channel/event-log.js';
+import { currentEventId, followEvents, readEvents } from '../../channel/event-log.js';
 import type { HandlerGroup } from '../handler.js';
 import { presentStreamEvent } from '../present.js';
 
@@ -10,7 +10,7 @@ export function eventHandlers(ctx: ChannelContext, hub: EventHub): HandlerGroup<
       const { botId } = params;
       // An EventSource reconnects to the same URL with Last-Event-ID: the header is the newer cursor.
       const cursor = (headers['last-event-id'] as string | undefined) ?? query.after;
-      const after = cursor === undefined ? 0 : Number(cursor);
+      const after = cursor === undefined ? 0 : cursor === 'now' ? await currentEventId(ctx) : Number(cursor);
       if (String(headers.accept ?? '').includes('text/event-stream')) {
         return {
           status: 200,
@@ -24,7 +24,7 @@ export function eventHandlers(ctx: ChannelContext, hub: EventHub): HandlerGroup<
       const last = events[events.length - 1];
       return {
         status: 200,
-        body: { data: events.map(presentStreamEvent), lastEventId: last ? String(last.id) : cursor === undefined ? null : String(after) },
+        body: { data: events.map(presentStreamEvent), lastEventId: last ? String(last.id) : cursor === undefined || after === 0 ? null : String(after) },
       };
     },
   };

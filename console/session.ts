@@ -1,0 +1,49 @@
+/**
+ * Who is signed in: the bot id and token, from the URL fragment (`#bot=demo&token=…`, which a
+ * browser never sends to the server) or the sign-in form, kept for the tab only
+ * (sessionStorage), and the conversation this tab chats in.
+ */
+export interface Session {
+  botId: string;
+  token: string;
+  /** This tab's user id in the conversation with the bot. */
+  senderId: string;
+}
+
+const KEY = 'webhook-channel-console';
+
+/** The session from the fragment (then removed from the address bar) or from this tab's storage. */
+export function restoreSession(): Session | undefined {
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const botId = fragment.get('bot');
+  const token = fragment.get('token');
+  if (botId && token) {
+    // The token must not linger in the address bar, the history or a screenshot.
+    history.replaceState(null, '', location.pathname + location.search);
+    return startSession(botId, token);
+  }
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as Session | null;
+    return saved && saved.botId && saved.token && saved.senderId ? saved : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function startSession(botId: string, token: string): Session {
+  const previous = (() => {
+    try {
+      return JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as Session | null;
+    } catch {
+      return null;
+    }
+  })();
+  const senderId = previous?.botId === botId && previous.senderId ? previous.senderId : `console-${crypto.randomUUID()}`;
+  const session = { botId, token, senderId };
+  sessionStorage.setItem(KEY, JSON.stringify(session));
+  return session;
+}
+
+export function endSession(): void {
+  sessionStorage.removeItem(KEY);
+}
