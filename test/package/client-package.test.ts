@@ -37,10 +37,10 @@ afterAll(async () => {
 });
 
 describe('the webhook-channel-client package, installed alone', () => {
-  it('pulls openapi-fetch and the format checks of its validator, and nothing of the server', async () => {
+  it('pulls openapi-fetch, the event stream parser and the format checks of its validator, and nothing of the server', async () => {
     const installed = (await readdir(join(consumer, 'node_modules'))).filter((name) => !name.startsWith('.') && name !== '@types');
     expect(installed.sort()).toEqual(
-      ['ajv', 'ajv-formats', 'fast-deep-equal', 'fast-uri', 'json-schema-traverse', 'openapi-fetch', 'openapi-typescript-helpers', 'require-from-string', 'undici-types', 'webhook-channel-client'].sort(),
+      ['ajv', 'ajv-formats', 'eventsource-parser', 'fast-deep-equal', 'fast-uri', 'json-schema-traverse', 'openapi-fetch', 'openapi-typescript-helpers', 'require-from-string', 'undici-types', 'webhook-channel-client'].sort(),
     );
   });
 
