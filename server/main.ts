@@ -16,15 +16,22 @@ function banner(server: RunningServer, config: Config): string {
     '',
     `webhook-channel is listening on ${server.url}`,
     `  API docs:  ${server.url}/docs`,
+    `  console:   ${server.url}/console`,
     `  bots:      ${[...server.bots.keys()].join(', ')}`,
   ];
   for (const [botId, issued] of server.issuedTokens) {
     lines.push(`  API token of bot '${botId}' (shown once, only its hash is stored): ${issued}`);
   }
   if (server.bots.has(DEMO_BOT_ID)) {
+    const issued = server.issuedTokens.get(DEMO_BOT_ID);
     lines.push(
       '',
-      'Say hello to the demo bot:',
+      // The token rides in the fragment, which the browser keeps to itself; a configured one is not printed.
+      issued
+        ? `Open the console to chat with the demo bot and watch its webhooks: ${server.url}/console#bot=${DEMO_BOT_ID}&token=${encodeURIComponent(issued)}`
+        : `Open the console to chat with the demo bot and watch its webhooks: ${server.url}/console (bot id ${DEMO_BOT_ID}, token ${shownToken})`,
+      '',
+      'Or say hello to it with curl:',
       `  curl -sS -X POST ${server.url}/v1/bots/${DEMO_BOT_ID}/channels/webhook/messages \\`,
       `    -H "Authorization: Bearer ${shownToken}" -H 'Content-Type: application/json' \\`,
       `    -d '{"sender":{"id":"a7355930-fa92-11e7-8308-2f056e75d1ee"},"message":{"type":"text","text":"hi"}}'`,

@@ -240,9 +240,10 @@ export class DeliveryWorker {
     };
     try {
       const attemptedAt = this.#clock.now();
+      const request = botMessageRequest(delivery, attemptedAt, this.#userAgent);
       const outcome = await this.#send({
         url: channel.url,
-        ...botMessageRequest(delivery, attemptedAt, this.#userAgent),
+        ...request,
         dispatcher: this.#dispatcher,
         timeoutMs: this.#settings.timeoutMs,
         signal: this.#abort.signal,
@@ -272,6 +273,8 @@ export class DeliveryWorker {
         latencyMs: outcome.latencyMs,
         outcome: verdict.kind === 'delivered' ? 'succeeded' : 'failed',
         error: outcome.error,
+        // Kept for the delivery log: exactly what was sent, signature included.
+        request: { headers: request.headers, body: request.body },
         next: nextState(verdict, now),
         disableReason: verdict.kind === 'gone' ? GONE_REASON : null,
       };

@@ -63,6 +63,7 @@ export function presentAttempt(a: AttemptRecord): Schemas['DeliveryAttempt'] {
     latencyMs: a.latencyMs,
     outcome: a.outcome,
     ...(a.error !== null && { error: clipText(a.error, TEXT_LIMIT) }),
+    ...(a.request && { request: a.request }),
   };
 }
 

@@ -64,6 +64,8 @@ async function writeAttempts(db: Kysely<Schema>, attempts: readonly AttemptResul
           latency_ms: Math.max(0, Math.round(a.latencyMs)),
           outcome: a.outcome,
           error: a.error,
+          request_headers: a.request ? JSON.stringify(a.request.headers) : null,
+          request_body: a.request?.body ?? null,
         })),
       )
       // A lease that expired mid-attempt lets another worker try the same number; keep the first record.

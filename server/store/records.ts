@@ -76,6 +76,8 @@ export interface AttemptRecord {
   latencyMs: number;
   outcome: AttemptsTable['outcome'];
   error: string | null;
+  /** The request as sent: its identifying and signing headers and its raw body (absent for old attempts). */
+  request?: { headers: Record<string, string>; body: string } | null;
 }
 
 // PostgreSQL hands bigint columns back as strings; Number() reads both dialects alike.
@@ -159,6 +161,7 @@ export function toAttempt(row: AttemptsTable): AttemptRecord {
     latencyMs: num(row.latency_ms),
     outcome: row.outcome,
     error: row.error,
+    request: row.request_headers === null || row.request_body === null ? null : { headers: JSON.parse(row.request_headers), body: row.request_body },
   };
 }
 

@@ -104,6 +104,10 @@ export interface AttemptsTable {
   latency_ms: number;
   outcome: Schemas['DeliveryAttempt']['outcome'];
   error: string | null;
+  /** JSON object of the request's identifying and signing headers; null for attempts older than migration 0009. */
+  request_headers: string | null;
+  /** The raw body as signed. */
+  request_body: string | null;
 }
 
 export interface IdempotencyKeysTable {

@@ -44,6 +44,16 @@ describe('the built-in test receiver', () => {
     await waitFor(async () => ((await server.call('listDeliveries', { query: { status: 'pending' } })).body as any).data.length === 0);
     const detail = (await server.call('getDelivery', { params: { deliveryId: deliveries[0].id } })).body as any;
     expect(detail.attempts[0]).toMatchObject({ statusCode: 204, outcome: 'succeeded', url });
+    // The delivery log keeps the request exactly as the receiver got it, signature included.
+    const got = received.find((e: any) => e.webhookId === detail.webhookId);
+    expect(detail.attempts[0].request).toEqual({
+      headers: expect.objectContaining({
+        'webhook-id': got.headers['webhook-id'],
+        'webhook-timestamp': got.headers['webhook-timestamp'],
+        'webhook-signature': got.headers['webhook-signature'],
+      }),
+      body: got.body,
+    });
   });
 
   it('marks a webhook that does not verify, after a rotation past its grace, as refused with the kit\'s reason', async () => {

@@ -5,6 +5,7 @@ import { deliveryHeads } from './0003-delivery-heads.js';
 import { channelIdOptionalVerifyToken } from './0004-channel-id-optional-verify-token.js';
 import { hardening } from './0006-hardening.js';
 import { events } from './0008-events.js';
+import { attemptRequests } from './0009-attempt-requests.js';
 
 /** Numbered migrations, applied in name order. Add a file per change; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0004-channel-id-optional-verify-token': channelIdOptionalVerifyToken,
   '0006-hardening': hardening,
   '0008-events': events,
+  '0009-attempt-requests': attemptRequests,
 };
 
 export const migrationProvider: MigrationProvider = {
