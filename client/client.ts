@@ -14,6 +14,8 @@ import { DEFAULT_RETRY_POLICY, retryingFetch, type RetryPolicy } from './retryin
 
 type Schemas = components['schemas'];
 export type SendMessageRequest = Schemas['SendMessageRequest'];
+/** The platform's message body, sent to a channel's `messagesUrl` (`sendChannelMessage`). */
+export type ChannelMessageRequest = Schemas['ChannelMessageRequest'];
 export type UserMessage = Schemas['UserMessage'];
 export type Sender = Schemas['Sender'];
 export type WebhookChannelInput = Schemas['WebhookChannelInput'];
@@ -60,6 +62,7 @@ export interface SendTextOptions extends SendOptions {
 }
 
 const SEND_MESSAGE_PATH = '/v1/bots/{botId}/channels/webhook/messages' satisfies keyof paths;
+const CHANNEL_MESSAGES_PATH = '/v1/channels/webhook/{channelId}/messages' satisfies keyof paths;
 const CHANNEL_PATH = '/v1/bots/{botId}/channels/webhook' satisfies keyof paths;
 const SECRET_PATH = '/v1/bots/{botId}/channels/webhook/secret' satisfies keyof paths;
 const ROTATE_PATH = '/v1/bots/{botId}/channels/webhook/secret/rotate' satisfies keyof paths;
@@ -119,7 +122,8 @@ export function createWebhookChannelClient(options: WebhookChannelClientOptions)
   // Every send carries an Idempotency-Key, also through `api`, so that retrying it is safe.
   const idempotentSends: Middleware = {
     onRequest({ request, schemaPath }) {
-      if (schemaPath === SEND_MESSAGE_PATH && request.method === 'POST' && !request.headers.has('idempotency-key')) {
+      const isSend = schemaPath === SEND_MESSAGE_PATH || schemaPath === CHANNEL_MESSAGES_PATH;
+      if (isSend && request.method === 'POST' && !request.headers.has('idempotency-key')) {
         request.headers.set('Idempotency-Key', newIdempotencyKey());
       }
     },
@@ -144,6 +148,19 @@ export function createWebhookChannelClient(options: WebhookChannelClientOptions)
     sendMessage,
 
     /**
+     * Sends one user message in the platform's form to a channel (`sendChannelMessage`): what an
+     * integration written for Chatlayer.ai's Webhook channel sends to the channel's `messagesUrl`.
+     * @example await client.sendChannelMessage(channel.id, { conversationId, message: { postbackMessage: { title: 'Carousel' } } });
+     */
+    sendChannelMessage(channelId: string, body: ChannelMessageRequest, { idempotencyKey, signal }: SendOptions = {}) {
+      return api.POST(CHANNEL_MESSAGES_PATH, {
+        params: { path: { channelId }, header: { 'Idempotency-Key': idempotencyKey ?? newIdempotencyKey() } },
+        body,
+        signal,
+      });
+    },
+
+    /**
      * Sends what the user typed.
      * @example await client.sendText('demo', senderId, 'What can you show me?', { sender: { firstName: 'Ada', locale: 'en' } });
      */
@@ -160,8 +177,10 @@ export function createWebhookChannelClient(options: WebhookChannelClientOptions)
     },
 
     /**
-     * Sets the webhook URL and verify token; the server runs the `hub.challenge` handshake first (422 if it fails).
+     * Sets the webhook URL and verify token; the server runs the `hub.challenge` handshake first (422 if it fails),
+     * unless `handshake` is `false` (receivers that implement only POST). The answer has the channel's `messagesUrl`.
      * @example await client.configureWebhook('demo', { url: 'https://bots.example.com/webhook', verifyToken: '8wMsLZkdDPT64nqh' });
+     * @example await client.configureWebhook('demo', { url: 'https://bots.example.com/webhook', handshake: false });
      */
     configureWebhook(botId: string, input: WebhookChannelInput) {
       return api.PUT(CHANNEL_PATH, { params: { path: { botId } }, body: input });

@@ -8,6 +8,7 @@ export {
   type SendOptions,
   type SendTextOptions,
   type SendMessageRequest,
+  type ChannelMessageRequest,
   type UserMessage,
   type Sender,
   type WebhookChannelInput,

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { components } from '../../spec/generated/api.js';
-import { runTurn } from '../bot/engine.js';
+import { needsLatestBotMessages, runTurn } from '../bot/engine.js';
 import { Problem } from '../problem.js';
 import {
   appendEvents,
@@ -15,6 +15,7 @@ import {
   enqueueDeliveries,
   findChannel,
   findIdempotencyRecord,
+  listLatestBotMessages,
   openConversation,
   saveIdempotencyRecord,
   type NewMessage,
@@ -49,7 +50,11 @@ export async function acceptMessage(
         }
         const { sender, message, sessionData } = input.request;
         const conversation = await openConversation(trx, { botId: input.botId, senderId: sender.id, newId: ctx.ids('cnv'), now });
-        const turn = runTurn(bot, { state: conversation.state, variables: conversation.variables }, { message, sender, sessionData });
+        // Read only for a postback by its title alone, which clicks among what the bot last showed.
+        const latestBotMessages = needsLatestBotMessages(bot, message)
+          ? (await listLatestBotMessages(trx, conversation.id)).map((m) => m.body as components['schemas']['BotMessage'])
+          : undefined;
+        const turn = runTurn(bot, { state: conversation.state, variables: conversation.variables }, { message, sender, sessionData, latestBotMessages });
         assertSessionWithinLimits(
           sessionSize(conversation.variables),
           sessionSize(turn.variables),
@@ -90,6 +95,7 @@ export async function acceptMessage(
             messageCounter: m.messageCounter!,
             timestamp: new Date(now).toISOString(),
             message: m.body as components['schemas']['BotMessage'],
+            ...(turn.nlp && { nlp: turn.nlp }),
           },
         }));
         await enqueueDeliveries(trx, deliveries, now);

@@ -73,15 +73,15 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     },
   });
   /** Runs a credential check; a failure is charged to the client's address, and past its budget is 429. */
-  const guarded = async (ctx: Koa.Context, check: () => Promise<void>) => {
+  const guarded = async <T>(ctx: Koa.Context, check: () => Promise<T>): Promise<T> => {
     try {
-      await check();
+      return await check();
     } catch (error) {
       if (error instanceof Problem && error.status === 401) authFailures.take(clientKey(ctx.request.socket.remoteAddress));
       throw error;
     }
   };
-  const rateLimited = new Set(options.rateLimitedOperations ?? ['sendMessage', 'legacySendMessage']);
+  const rateLimited = new Set(options.rateLimitedOperations ?? ['sendMessage', 'sendChannelMessage', 'legacySendMessage']);
 
   app.use(async (ctx) => {
     const started = performance.now();
@@ -96,7 +96,9 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       const served: ServedOperationId = operationId;
 
       const query = { ...ctx.query } as Record<string, unknown>;
-      await guarded(ctx, () => authenticate(options.db, operation, { params, headers: ctx.headers, query }));
+      const principal = await guarded(ctx, () => authenticate(options.db, operation, { params, headers: ctx.headers, query }));
+      // The bot is the path's, or the channel's for the per-channel message URL.
+      const botId = principal?.botId ?? params.botId;
 
       // A credential in the query was checked above; it is not one of the operation's parameters.
       for (const name of operation.credentialQueryParams) delete query[name];
@@ -104,7 +106,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       if (operation.hasBody) body = await readJsonBody(ctx.req, options.bodyLimitBytes);
       const input = options.validator.validate(served, { method: ctx.method, path: ctx.path, headers: ctx.headers, params, query, body });
       if (hasBodyCredential(served)) await guarded(ctx, () => authenticateBody(options.db, served, params.botId!, input.body));
-      if (rateLimited.has(served) && params.botId) ctx.set(limiter.take(params.botId));
+      if (rateLimited.has(served) && botId) ctx.set(limiter.take(botId));
       render(ctx, await invokeHandler(options.handlers, served, { ...input, headers: ctx.headers }));
     } catch (error) {
       renderError(ctx, error, options.logger);

@@ -4,13 +4,15 @@
  * legacy send carries the channel's verify token in its body.
  *
  * An unknown bot, a missing credential and a wrong one all get the same 401 (the same detail,
- * the same work), so that nothing tells an unauthenticated caller which bots exist.
+ * the same work), so that nothing tells an unauthenticated caller which bots exist. The bot is
+ * the path's `botId`, or the bot of the path's `channelId` (the platform's per-channel message
+ * URL), an unknown channel being an unknown bot.
  */
 import { randomBytes } from 'node:crypto';
 import { botTokenMatches, hashBotToken } from '../credentials/bot-token.js';
 import { verifyTokenMatches } from '../credentials/verify-token.js';
 import { Problem } from '../problem.js';
-import { findBot, findChannel, type Db } from '../store/index.js';
+import { findBot, findChannel, findChannelById, type Db } from '../store/index.js';
 import type { RouteOperation } from './router.js';
 
 // Compared against when the bot does not exist, so that an unknown bot costs the same as a known one.
@@ -31,9 +33,9 @@ export async function authenticate(
   db: Db,
   operation: RouteOperation,
   request: { params: Record<string, string>; headers: Record<string, string | string[] | undefined>; query: Record<string, unknown> },
-): Promise<void> {
-  if (operation.security.length === 0) return;
-  const botId = request.params.botId;
+): Promise<{ botId: string } | undefined> {
+  if (operation.security.length === 0) return undefined;
+  const botId = await botIdOf(db, request.params);
   const bot = botId === undefined ? undefined : await findBot(db, botId);
   const token = presentedToken(operation, request);
   const matches = botTokenMatches(token ?? '', bot?.tokenHash ?? NO_BOT_TOKEN_HASH);
@@ -44,6 +46,12 @@ export async function authenticate(
         : "Send the bot's API token as the access_token query parameter: it is missing, or it does not match.",
     );
   }
+  return { botId: bot.id };
+}
+
+async function botIdOf(db: Db, params: Record<string, string>): Promise<string | undefined> {
+  if (params.botId !== undefined || params.channelId === undefined) return params.botId;
+  return (await findChannelById(db, params.channelId))?.botId;
 }
 
 /** Checks the credential in a validated body (the legacy verify token); throws a 401 problem. */

@@ -16,6 +16,7 @@ export { openConversation } from './open-conversation.js';
 export { findConversation } from './find-conversation.js';
 export { appendMessages, ConcurrentAppendError, type NewMessage } from './append-messages.js';
 export { listMessages } from './list-messages.js';
+export { listLatestBotMessages } from './list-latest-bot-messages.js';
 export { enqueueDeliveries, type NewDelivery } from './enqueue-deliveries.js';
 export { claimDueDeliveries, type ClaimedDelivery, type ClaimedChannel, type ClaimOptions } from './claim-due-deliveries.js';
 export { recordAttempt, recordAttempts, type AttemptResult } from './record-attempt.js';

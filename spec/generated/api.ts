@@ -57,6 +57,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channels/webhook/{channelId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The channel's id, as in its `messagesUrl`.
+                 * @example chn_01JD8X2A5B7C9D1E3F5G7H9J1K
+                 */
+                channelId: components["parameters"]["ChannelIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a user message (the platform's form)
+         * @description The per-channel message URL of Chatlayer.ai's Webhook channel, served so that an
+         *     integration written for the platform works by changing only its base URL and token: the
+         *     channel's `messagesUrl` (see `getWebhookChannel`), called with the bot's API token as
+         *     `Authorization: Bearer`, and the platform's body.
+         *
+         *     - `message` holds exactly one of `textMessage`, `introMessage` (a conversation start) or
+         *       `postbackMessage` (a clicked button or quick reply).
+         *     - The user is `user` (its `firstName`, `lastName` and `preferredLanguage` become the
+         *       sender's, as on `sendMessage`) or `conversationId` alone (the user id too); one of
+         *       them is required, and both must name the same user when both are sent.
+         *     - `sessionData` sets variables before the bot runs; keys may be dotted
+         *       (`address.zipCode`) and are kept as given.
+         *
+         *     A postback resolves as on the platform: `nextDialogstateId` goes to the bot state of
+         *     that id (when the bot has one); `sessionDataToSet` (a list of `{key, value}` or an
+         *     object) sets variables; a `payload` acts as on `sendMessage`; a postback with only a
+         *     `title` acts as a click on the button or quick reply of that title among the
+         *     conversation's latest bot messages, and otherwise as typed text.
+         *
+         *     Everything else is `sendMessage`'s: the same validation, `Idempotency-Key`, rate limit,
+         *     problems, and the same `202` answer. A channel id that names no channel is answered as a
+         *     wrong token (`401`), so that nothing tells an unauthenticated caller which channels exist.
+         */
+        post: operations["sendChannelMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bots/{botId}/channels/webhook": {
         parameters: {
             query?: never;
@@ -689,16 +736,24 @@ export interface components {
             type: "text";
             text: string;
         };
-        /** @description A click on a `postback` button or a quick reply; `payload` is the one the bot sent, unchanged. */
+        /**
+         * @description A click on a `postback` button or a quick reply, with at least one of `payload`,
+         *     `title` or `nextDialogstateId`. It resolves as the platform's postbacks do:
+         *     `nextDialogstateId` goes to the bot state of that id (when the bot has one); otherwise
+         *     `payload` (the one the bot sent, unchanged) goes where the bot maps it; a `title` alone
+         *     acts as a click on the button or quick reply of that title among the conversation's
+         *     latest bot messages, and otherwise as typed text.
+         */
         PostbackUserMessage: {
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
             type: "postback";
-            payload: components["schemas"]["Payload"];
-            /** @description The title of what was clicked, for the history. */
+            payload?: components["schemas"]["Payload"];
+            /** @description The title of what was clicked. */
             title?: string;
+            nextDialogstateId?: components["schemas"]["DialogStateId"];
         };
         /** @description A location the user shared. */
         LocationUserMessage: {
@@ -738,6 +793,54 @@ export interface components {
         HttpUrl: string;
         /** @description An opaque string, up to 1000 characters. Send it back unchanged. */
         Payload: string;
+        /**
+         * @description A bot state's id (its name in the bot definition, such as `menu`).
+         * @example menu
+         */
+        DialogStateId: string;
+        /**
+         * @description The platform's message body (`sendChannelMessage`). `user` or `conversationId` is
+         *     required; when both are sent they must name the same user.
+         */
+        ChannelMessageRequest: {
+            message: components["schemas"]["ChannelMessage"];
+            user?: components["schemas"]["ChannelUser"];
+            conversationId?: components["schemas"]["SenderId"];
+            sessionData?: components["schemas"]["SessionVariables"];
+        };
+        /** @description The user, as the platform names its fields. */
+        ChannelUser: {
+            id: components["schemas"]["SenderId"];
+            firstName?: string;
+            lastName?: string;
+            preferredLanguage?: components["schemas"]["Locale"];
+        };
+        /** @description Exactly one of `textMessage`, `introMessage` or `postbackMessage`. */
+        ChannelMessage: {
+            /** @description Text the user typed. */
+            textMessage?: {
+                text: string;
+            };
+            /** @description The start of a conversation (a "Get started"). */
+            introMessage?: Record<string, never>;
+            postbackMessage?: components["schemas"]["ChannelPostbackMessage"];
+        };
+        /**
+         * @description A clicked button or quick reply, with at least one field. Integrations send the
+         *     button's `title`, and `nextDialogstateId` and `sessionDataToSet` when they know them.
+         */
+        ChannelPostbackMessage: {
+            title?: string;
+            payload?: components["schemas"]["Payload"];
+            nextDialogstateId?: components["schemas"]["DialogStateId"];
+            /** @description Variables to set, as a list of `{key, value}` or as an object. */
+            sessionDataToSet?: components["schemas"]["SessionVariableSetting"][] | components["schemas"]["SessionVariables"];
+        };
+        SessionVariableSetting: {
+            key: string;
+            /** @description Any JSON value. */
+            value: unknown;
+        };
         MessageAccepted: {
             /** @description The accepted user message's id. */
             messageId: string;
@@ -1061,6 +1164,16 @@ export interface components {
              */
             verifyToken?: string;
             message: components["schemas"]["BotMessage"];
+            nlp?: components["schemas"]["Nlp"];
+        };
+        /** @description What the bot understood of the user message this answers; present only when it matched an intent. */
+        Nlp: {
+            intent: {
+                /** @description The intent's name in the bot definition. */
+                name: string;
+                /** @description How sure the match is; keyword and pattern intents match for sure (1). */
+                score: number;
+            };
         };
         /** @description A Messenger-compatible message, with a `type` discriminator. */
         BotMessage: components["schemas"]["TextBotMessage"] | components["schemas"]["ButtonsBotMessage"] | components["schemas"]["QuickRepliesBotMessage"] | components["schemas"]["CarouselBotMessage"] | components["schemas"]["ListBotMessage"] | components["schemas"]["MediaBotMessage"];
@@ -1412,6 +1525,11 @@ export interface components {
          */
         BotId: components["schemas"]["BotId"];
         /**
+         * @description The channel's id, as in its `messagesUrl`.
+         * @example chn_01JD8X2A5B7C9D1E3F5G7H9J1K
+         */
+        ChannelIdPath: components["schemas"]["ChannelId"];
+        /**
          * @description The user's id, as sent in `sender.id`; it names the conversation.
          * @example a7355930-fa92-11e7-8308-2f056e75d1ee
          */
@@ -1542,6 +1660,55 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+        };
+    };
+    sendChannelMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Any unique string (a UUID is a good choice). Retries with the same key and body are answered once.
+                 * @example 6f1c2a8e-7b54-4b7e-9a3d-2c1f0e5d4b3a
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The channel's id, as in its `messagesUrl`.
+                 * @example chn_01JD8X2A5B7C9D1E3F5G7H9J1K
+                 */
+                channelId: components["parameters"]["ChannelIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description The message was accepted; the bot's answers are queued for delivery. */
+            202: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IdempotencyConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["SessionTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getWebhookChannel: {

@@ -69,8 +69,16 @@ const cases = collectExamples();
 
 describe('the examples of spec/openapi.yaml', () => {
   it('cover every message type in both directions', () => {
-    const sent = cases.filter((c) => c.name.includes('messages/post/requestBody')).map((c) => (c.value as any).message.type);
+    const sent = cases.filter((c) => c.name.includes('bots~1{botId}~1channels~1webhook~1messages/post/requestBody')).map((c) => (c.value as any).message.type);
     expect(new Set(sent)).toEqual(new Set(['text', 'postback', 'location', 'attachment', 'intro']));
+    // The platform's form (sendChannelMessage): each message kind, the postback with each of its resolutions.
+    const platform = cases.filter((c) => c.name.includes('channels~1webhook~1{channelId}~1messages/post/requestBody')).map((c) => c.value as any);
+    expect(new Set(platform.map((v) => Object.keys(v.message)[0]))).toEqual(new Set(['textMessage', 'introMessage', 'postbackMessage']));
+    const postbacks = platform.map((v) => v.message.postbackMessage).filter(Boolean);
+    expect(postbacks.some((p) => p.nextDialogstateId && p.sessionDataToSet)).toBe(true);
+    expect(postbacks.some((p) => p.payload)).toBe(true);
+    expect(postbacks.some((p) => Object.keys(p).join() === 'title')).toBe(true);
+    expect(new Set(platform.map((v) => ('user' in v ? 'user' : 'conversationId')))).toEqual(new Set(['user', 'conversationId']));
     const delivered = cases.filter((c) => c.name.startsWith('/webhooks/botMessage/post/requestBody')).map((c) => (c.value as any).message.type);
     expect(new Set(delivered)).toEqual(new Set(['text', 'buttons', 'quick_replies', 'carousel', 'list', 'media']));
   });

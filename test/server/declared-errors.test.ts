@@ -48,6 +48,7 @@ const operations: Operation[] = Object.entries<any>(spec.paths).flatMap(([path, 
 /** A valid body per operation with one, so that only the thing under test is wrong. */
 const VALID_BODIES: Record<string, unknown> = {
   sendMessage: { sender: { id: SENDER }, message: { type: 'text', text: 'hi' } },
+  sendChannelMessage: { user: { id: SENDER }, message: { textMessage: { text: 'hi' } } },
   putWebhookChannel: { url: 'http://127.0.0.1:9/webhook', verifyToken: VERIFY_TOKEN },
   legacySendMessage: { sender: { id: SENDER }, text: 'hi', verifyToken: VERIFY_TOKEN },
 };
@@ -64,7 +65,8 @@ beforeAll(async () => {
   await server.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
   await server.call('sendMessage', { body: VALID_BODIES.sendMessage });
   const deliveries = (await server.call('listDeliveries')).body as any;
-  existing = { botId: 'demo', senderId: SENDER, deliveryId: deliveries.data[0].id };
+  const channel = (await server.call('getWebhookChannel')).body as any;
+  existing = { botId: 'demo', senderId: SENDER, deliveryId: deliveries.data[0].id, channelId: channel.id };
 });
 afterAll(async () => {
   await server?.close();
@@ -176,21 +178,26 @@ describe('the statuses no generic rule covers', () => {
     cover(op, '422');
   });
 
-  it('sendMessage 409', async () => {
+  it('sendMessage 409 and sendChannelMessage 409', async () => {
     const send = operations.find((o) => o.operationId === 'sendMessage')!;
     await call(send, { headers: { 'idempotency-key': 'declared-409' } });
     expect((await call(send, { headers: { 'idempotency-key': 'declared-409' }, body: { sender: { id: SENDER }, message: { type: 'intro' } } })).status).toBe(409);
     cover(send, '409');
+    const platform = operations.find((o) => o.operationId === 'sendChannelMessage')!;
+    await call(platform, { headers: { 'idempotency-key': 'declared-409-v1' } });
+    expect((await call(platform, { headers: { 'idempotency-key': 'declared-409-v1' }, body: { user: { id: SENDER }, message: { introMessage: {} } } })).status).toBe(409);
+    cover(platform, '409');
   });
 
-  it('sendMessage 429 and legacySendMessage 429 past the rate limit', async () => {
+  it('sendMessage 429, sendChannelMessage 429 and legacySendMessage 429 past the rate limit', async () => {
     const limited = await startTestServer({ RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '1' });
     try {
-      await limited.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
-      for (const id of ['sendMessage', 'legacySendMessage']) {
+      const channel = (await limited.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).body as any;
+      for (const id of ['sendMessage', 'sendChannelMessage', 'legacySendMessage']) {
         const op = operations.find((o) => o.operationId === id)!;
         const statuses: number[] = [];
-        for (let i = 0; i < 3; i++) statuses.push((await limited.call(id, { body: VALID_BODIES[id], token: id === 'sendMessage' ? undefined : false })).status);
+        const token = id === 'legacySendMessage' ? false : undefined;
+        for (let i = 0; i < 3; i++) statuses.push((await limited.call(id, { body: VALID_BODIES[id], token, params: { channelId: channel.id } })).status);
         expect(statuses).toContain(429);
         cover(op, '429');
       }
@@ -199,7 +206,7 @@ describe('the statuses no generic rule covers', () => {
     }
   });
 
-  it('sendMessage 422 and legacySendMessage 422 when the session would pass its limit', async () => {
+  it('sendMessage, sendChannelMessage and legacySendMessage 422 when the session would pass its limit', async () => {
     const small = await startTestServer({ SESSION_MAX_VARIABLES: '1' });
     try {
       await small.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
@@ -208,6 +215,11 @@ describe('the statuses no generic rule covers', () => {
       expect((await small.call('sendMessage', { body: twoVariables })).status).toBe(422);
       cover(send, '422');
       expect((await small.call('sendMessage', { body: { ...(VALID_BODIES.sendMessage as object), sessionData: { a: 1 } } })).status).toBe(202);
+      const channel = (await small.call('getWebhookChannel')).body as any;
+      const platform = operations.find((o) => o.operationId === 'sendChannelMessage')!;
+      const platformTwoVariables = { ...(VALID_BODIES.sendChannelMessage as object), sessionData: { a: 1, b: 2 } };
+      expect((await small.call('sendChannelMessage', { body: platformTwoVariables, params: { channelId: channel.id } })).status).toBe(422);
+      cover(platform, '422');
       // The locale becomes the session's second variable, preferredLanguage.
       const legacy = operations.find((o) => o.operationId === 'legacySendMessage')!;
       const withLocale = { ...(VALID_BODIES.legacySendMessage as object), locale: 'en' };
@@ -218,14 +230,15 @@ describe('the statuses no generic rule covers', () => {
     }
   });
 
-  it('sendMessage 503 and legacySendMessage 503 with Retry-After while another process holds the database', async () => {
+  it('sendMessage, sendChannelMessage and legacySendMessage 503 with Retry-After while another process holds the database', async () => {
     const locked = await startTestServer({ DATABASE_CONNECT_TIMEOUT: '300ms', DATABASE_STATEMENT_TIMEOUT: '1s' });
     try {
-      await locked.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
+      const channel = (await locked.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).body as any;
       const lock = await holdStoreLock(locked.databaseUrl);
       try {
-        for (const operationId of ['sendMessage', 'legacySendMessage']) {
-          const res = await locked.call(operationId, { body: VALID_BODIES[operationId], token: operationId === 'sendMessage' ? undefined : false });
+        for (const operationId of ['sendMessage', 'sendChannelMessage', 'legacySendMessage']) {
+          const token = operationId === 'legacySendMessage' ? false : undefined;
+          const res = await locked.call(operationId, { body: VALID_BODIES[operationId], token, params: { channelId: channel.id } });
           expect(res.status).toBe(503);
           expect(Number((res.headers as Headers).get('retry-after'))).toBeGreaterThan(0);
           cover(operations.find((o) => o.operationId === operationId)!, '503');

@@ -23,9 +23,10 @@ const ajvRuntime_ucs2length = function ucs2length(str) {
 export const validate = validate20;
 export default validate20;
 const schema31 = {"$ref":"openapi#/components/schemas/BotMessageEvent"};
-const schema33 = {"type":"object","description":"The body of every `botMessage` webhook.","required":["senderId","recipient","botId","messageId","inReplyTo","messageCounter","timestamp","message"],"properties":{"senderId":{"$ref":"#/components/schemas/SenderId"},"recipient":{"type":"object","description":"The same user id, for receivers written against the Messenger form.","required":["id"],"properties":{"id":{"$ref":"#/components/schemas/SenderId"}}},"botId":{"$ref":"#/components/schemas/BotId"},"messageId":{"type":"string","description":"The bot message's id.","maxLength":64},"inReplyTo":{"type":"string","description":"The id of the user message this answers.","maxLength":64},"messageCounter":{"type":"integer","minimum":1,"description":"1 for the conversation's first bot message, then +1 with no gaps.","format":"int64","maximum":9007199254740991},"timestamp":{"type":"string","format":"date-time","description":"When the bot message was created.","maxLength":40},"verifyToken":{"type":"string","description":"The channel's verify token, for receivers that check it instead of the signature.\nAbsent (not empty, not `null`) when the channel has none: receivers written for the\nplatform refuse any token when they expect none.\n","maxLength":256},"message":{"$ref":"#/components/schemas/BotMessage"}}};
+const schema33 = {"type":"object","description":"The body of every `botMessage` webhook.","required":["senderId","recipient","botId","messageId","inReplyTo","messageCounter","timestamp","message"],"properties":{"senderId":{"$ref":"#/components/schemas/SenderId"},"recipient":{"type":"object","description":"The same user id, for receivers written against the Messenger form.","required":["id"],"properties":{"id":{"$ref":"#/components/schemas/SenderId"}}},"botId":{"$ref":"#/components/schemas/BotId"},"messageId":{"type":"string","description":"The bot message's id.","maxLength":64},"inReplyTo":{"type":"string","description":"The id of the user message this answers.","maxLength":64},"messageCounter":{"type":"integer","minimum":1,"description":"1 for the conversation's first bot message, then +1 with no gaps.","format":"int64","maximum":9007199254740991},"timestamp":{"type":"string","format":"date-time","description":"When the bot message was created.","maxLength":40},"verifyToken":{"type":"string","description":"The channel's verify token, for receivers that check it instead of the signature.\nAbsent (not empty, not `null`) when the channel has none: receivers written for the\nplatform refuse any token when they expect none.\n","maxLength":256},"message":{"$ref":"#/components/schemas/BotMessage"},"nlp":{"$ref":"#/components/schemas/Nlp"}}};
 const schema34 = {"type":"string","description":"The user's id in your app, 1 to 128 characters. It names the conversation; use a stable,\nunguessable id. Ids the platform's integrations use fit: a chat's 18-digit id, a UUID.\n","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9._~:@-]+$","examples":["a7355930-fa92-11e7-8308-2f056e75d1ee","712345678901234567"]};
 const schema36 = {"type":"string","description":"A bot's id.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$","examples":["demo"],"maxLength":64};
+const schema65 = {"type":"object","description":"What the bot understood of the user message this answers; present only when it matched an intent.","required":["intent"],"properties":{"intent":{"type":"object","required":["name","score"],"properties":{"name":{"type":"string","maxLength":100,"description":"The intent's name in the bot definition."},"score":{"type":"number","minimum":0,"maximum":1,"description":"How sure the match is; keyword and pattern intents match for sure (1)."}}}}};
 const func1 = ajvRuntime_ucs2length;
 const pattern4 = new RegExp("^[A-Za-z0-9._~:@-]+$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", "u");
@@ -2538,6 +2539,99 @@ var valid0 = _errs22 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.nlp !== undefined){
+let data10 = data.nlp;
+const _errs23 = errors;
+const _errs24 = errors;
+if(errors === _errs24){
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+let missing2;
+if((data10.intent === undefined) && (missing2 = "intent")){
+validate22.errors = [{instancePath:instancePath+"/nlp",schemaPath:"#/components/schemas/Nlp/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema65.required,parentSchema:schema65,data:data10}];
+return false;
+}
+else {
+if(data10.intent !== undefined){
+let data11 = data10.intent;
+const _errs26 = errors;
+if(errors === _errs26){
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+let missing3;
+if(((data11.name === undefined) && (missing3 = "name")) || ((data11.score === undefined) && (missing3 = "score"))){
+validate22.errors = [{instancePath:instancePath+"/nlp/intent",schemaPath:"#/components/schemas/Nlp/properties/intent/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'",schema:schema65.properties.intent.required,parentSchema:schema65.properties.intent,data:data11}];
+return false;
+}
+else {
+if(data11.name !== undefined){
+let data12 = data11.name;
+const _errs28 = errors;
+if(errors === _errs28){
+if(typeof data12 === "string"){
+if(func1(data12) > 100){
+validate22.errors = [{instancePath:instancePath+"/nlp/intent/name",schemaPath:"#/components/schemas/Nlp/properties/intent/properties/name/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters",schema:100,parentSchema:schema65.properties.intent.properties.name,data:data12}];
+return false;
+}
+}
+else {
+validate22.errors = [{instancePath:instancePath+"/nlp/intent/name",schemaPath:"#/components/schemas/Nlp/properties/intent/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.intent.properties.name.type,parentSchema:schema65.properties.intent.properties.name,data:data12}];
+return false;
+}
+}
+var valid7 = _errs28 === errors;
+}
+else {
+var valid7 = true;
+}
+if(valid7){
+if(data11.score !== undefined){
+let data13 = data11.score;
+const _errs30 = errors;
+if(errors === _errs30){
+if(typeof data13 == "number"){
+if(data13 > 1 || isNaN(data13)){
+validate22.errors = [{instancePath:instancePath+"/nlp/intent/score",schemaPath:"#/components/schemas/Nlp/properties/intent/properties/score/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema65.properties.intent.properties.score,data:data13}];
+return false;
+}
+else {
+if(data13 < 0 || isNaN(data13)){
+validate22.errors = [{instancePath:instancePath+"/nlp/intent/score",schemaPath:"#/components/schemas/Nlp/properties/intent/properties/score/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema65.properties.intent.properties.score,data:data13}];
+return false;
+}
+}
+}
+else {
+validate22.errors = [{instancePath:instancePath+"/nlp/intent/score",schemaPath:"#/components/schemas/Nlp/properties/intent/properties/score/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema65.properties.intent.properties.score.type,parentSchema:schema65.properties.intent.properties.score,data:data13}];
+return false;
+}
+}
+var valid7 = _errs30 === errors;
+}
+else {
+var valid7 = true;
+}
+}
+}
+}
+else {
+validate22.errors = [{instancePath:instancePath+"/nlp/intent",schemaPath:"#/components/schemas/Nlp/properties/intent/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.properties.intent.type,parentSchema:schema65.properties.intent,data:data11}];
+return false;
+}
+}
+}
+}
+}
+else {
+validate22.errors = [{instancePath:instancePath+"/nlp",schemaPath:"#/components/schemas/Nlp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data:data10}];
+return false;
+}
+}
+var valid0 = _errs23 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -2556,7 +2650,7 @@ return false;
 validate22.errors = vErrors;
 return errors === 0;
 }
-validate22.evaluated = {"props":{"senderId":true,"recipient":true,"botId":true,"messageId":true,"inReplyTo":true,"messageCounter":true,"timestamp":true,"verifyToken":true,"message":true},"dynamicProps":false,"dynamicItems":false};
+validate22.evaluated = {"props":{"senderId":true,"recipient":true,"botId":true,"messageId":true,"inReplyTo":true,"messageCounter":true,"timestamp":true,"verifyToken":true,"message":true,"nlp":true},"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2576,4 +2670,4 @@ errors = vErrors.length;
 validate20.errors = vErrors;
 return errors === 0;
 }
-validate20.evaluated = {"props":{"senderId":true,"recipient":true,"botId":true,"messageId":true,"inReplyTo":true,"messageCounter":true,"timestamp":true,"verifyToken":true,"message":true},"dynamicProps":false,"dynamicItems":false};
+validate20.evaluated = {"props":{"senderId":true,"recipient":true,"botId":true,"messageId":true,"inReplyTo":true,"messageCounter":true,"timestamp":true,"verifyToken":true,"message":true,"nlp":true},"dynamicProps":false,"dynamicItems":false};
