@@ -36,6 +36,7 @@ function signInForm(message?: string): void {
       token,
       h('button', { type: 'submit' }, 'Sign in'),
       h('p', { class: 'muted' }, 'Or open ', h('code', {}, '/console#bot=<bot id>&token=<token>'), ': the part after # never leaves your browser.'),
+      h('p', { class: 'muted' }, h('a', { href: '/docs' }, 'API docs')),
     ),
   );
   (message ? token : botId).focus();
@@ -65,6 +66,7 @@ async function signIn(session: Session): Promise<void> {
       {},
       h('h1', {}, 'Webhook channel console'),
       h('span', {}, 'Bot ', h('strong', {}, session.botId)),
+      h('a', { href: '/docs', target: '_blank', rel: 'noopener' }, 'API docs'),
       h('button', { type: 'button', onclick: () => (abort.abort(), endSession(), signInForm()) }, 'Sign out'),
     ),
     alerts,

@@ -576,7 +576,7 @@ export interface paths {
         };
         /**
          * First contact
-         * @description Sends a browser (or a curious `curl -L`) to the API documentation.
+         * @description Sends a browser (or a curious `curl -L`) to the console, which links to the API documentation.
          */
         get: operations["getRoot"];
         put?: never;
@@ -2381,11 +2381,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Found; the documentation is at `Location`. */
+            /** @description Found; the console is at `Location`. */
             302: {
                 headers: {
-                    /** @description Where the documentation is. */
-                    Location: "/docs";
+                    /** @description Where the console is. */
+                    Location: "/console";
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };

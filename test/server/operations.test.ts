@@ -40,10 +40,10 @@ describe('routing and the HTTP envelope', () => {
 });
 
 describe('operations', () => {
-  it('getRoot sends a first visitor to the docs (issue 10, item 12)', async () => {
+  it('getRoot sends a first visitor to the console, which links to the docs (issue 10, item 12)', async () => {
     const res = await fetchChecked('getRoot', `${server.url}/`, { redirect: 'manual' });
     expect(res.status).toBe(302);
-    expect((res.headers as Headers).get('location')).toBe('/docs');
+    expect((res.headers as Headers).get('location')).toBe('/console');
   });
 
   it('getHealth answers ok', async () => {

@@ -18,7 +18,8 @@ export interface Readiness {
 export function operationsHandlers(deps: { registry: Registry; readiness: Readiness; spec: SpecDocument; docsFile?: string; consoleFile?: string }): HandlerGroup<OperationsOperation> {
   return {
     async getRoot() {
-      return { status: 302, headers: { location: '/docs' } };
+      // A first visitor is most likely a person with a browser: the console, which links to the docs.
+      return { status: 302, headers: { location: '/console' } };
     },
     async getHealth() {
       return { status: 200, body: { status: 'ok' } };
