@@ -2406,6 +2406,8 @@ export interface operations {
             /** @description This document rendered as a self-contained HTML page. */
             200: {
                 headers: {
+                    /** @description The page may load from this origin only; it sends no request elsewhere (no CDN, no telemetry). */
+                    "Content-Security-Policy"?: string;
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];

@@ -10,6 +10,10 @@ type OperationsOperation = 'getRoot' | 'getHealth' | 'getReadiness' | 'getMetric
 /** A readiness check's state, as the spec enumerates them. */
 export type CheckState = components['schemas']['Readiness']['checks'][string];
 
+/** What the docs page may load: its own origin only (and the data: and blob: URLs it makes itself). */
+export const DOCS_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 export interface Readiness {
   /** Each check's state: `ok` when it can serve. */
   checks(): Promise<Record<string, CheckState>>;
@@ -39,7 +43,9 @@ export function operationsHandlers(deps: { registry: Registry; readiness: Readin
     async getDocs() {
       const html = await readFile(deps.docsFile ?? DOCS_FILE, 'utf8').catch(() => undefined);
       if (html === undefined) throw Problem.notFound('The docs are not built: run `npm run docs`.');
-      return { status: 200, body: html, contentType: 'text/html; charset=utf-8' };
+      // The page is self-contained (--inlineBundle, telemetry off in redocly.yaml); the policy makes
+      // sure that nothing it still tries, such as the docs tool's logo from its CDN, leaves this origin.
+      return { status: 200, body: html, contentType: 'text/html; charset=utf-8', headers: { 'content-security-policy': DOCS_CONTENT_SECURITY_POLICY } };
     },
     async getConsole() {
       const html = await readFile(deps.consoleFile ?? CONSOLE_FILE, 'utf8').catch(() => undefined);
