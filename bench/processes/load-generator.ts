@@ -72,7 +72,11 @@ async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   let sent = 0;
   let lastAnswer = startedAt;
 
-  const count = (label: string) => (statuses[label] = (statuses[label] ?? 0) + 1);
+  /** Set when the run stops waiting: a request settling later (aborted by `pool.destroy`) is already counted as unsettled. */
+  let finished = false;
+  const count = (label: string) => {
+    if (!finished) statuses[label] = (statuses[label] ?? 0) + 1;
+  };
   const one = async (index: number, dueAt: number) => {
     sent++;
     try {
@@ -92,6 +96,7 @@ async function runLoad(plan: LoadPlan): Promise<LoadResult> {
         if (errorSamples.length < MAX_ERROR_SAMPLES) errorSamples.push(`${response.statusCode}: ${text.slice(0, 200)}`);
         return;
       }
+      if (finished) return;
       latencies.push(at - dueAt);
       if (plan.keepAnswers) {
         answers.push([index, dueAt, at]);
@@ -142,6 +147,7 @@ async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   await Promise.race([Promise.all(inFlight), new Promise((resolve) => (hardStop = setTimeout(resolve, graceMs + 10_000)))]);
   clearTimeout(grace);
   clearTimeout(hardStop);
+  finished = true;
   const settled = Object.values(statuses).reduce((sum, k) => sum + k, 0);
   if (settled < sent) statuses.unsettled = sent - settled;
   await pool.destroy().catch(() => undefined);
