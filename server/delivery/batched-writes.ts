@@ -1,8 +1,10 @@
 /**
  * Turns a write of many items into a write of one that callers can await, grouping the calls
- * that arrive while a write is under way into the next one. Idle, a call is written at once;
- * busy (the SQLite connection taken by accepts), one transaction carries many attempts instead
- * of each waiting its turn for a commit of its own.
+ * that arrive while a write is under way into the next one. Idle, the write starts once the
+ * current turn of the event loop has run (`setImmediate`): the answers read in one pass over the
+ * sockets each call from a microtask of their own, and SQLite commits synchronously, so starting
+ * at the first call would commit (and fsync) each attempt alone. Busy, one transaction carries
+ * everything that came meanwhile.
  */
 export function batchedWrites<T>(writeAll: (items: T[]) => Promise<void>): (item: T) => Promise<void> {
   let queued: Array<{ item: T; resolve: () => void; reject: (error: unknown) => void }> = [];
@@ -26,6 +28,9 @@ export function batchedWrites<T>(writeAll: (items: T[]) => Promise<void>): (item
   return (item) =>
     new Promise<void>((resolve, reject) => {
       queued.push({ item, resolve, reject });
-      if (!writing) void drain();
+      if (!writing) {
+        writing = true;
+        setImmediate(() => void drain());
+      }
     });
 }

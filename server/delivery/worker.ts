@@ -161,11 +161,15 @@ export class DeliveryWorker {
     while (!this.#stopping) {
       this.#woken = false;
       try {
-        const free = concurrency - this.#inFlight.size;
-        if (free <= 0) {
+        if (concurrency - this.#inFlight.size <= 0) {
           await this.#sleep(pollMs); // an attempt's end wakes us
           continue;
         }
+        // Let every attempt that ends in this turn of the event loop free its slot first: one
+        // claim (one commit) for all of them rather than one each.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.#stopping) break;
+        const free = concurrency - this.#inFlight.size;
         const now = this.#clock.now();
         const claimed = await this.#store.claimDueDeliveries({ now, leaseMs, limit: free, perChannel: perChannelConcurrency, inFlight: this.#inFlightPerChannel });
         for (const delivery of claimed) this.#start(delivery);
