@@ -5,7 +5,8 @@
  * the claim and the next due time read only this table, so their cost does not grow with the
  * deliveries waiting behind heads. Internal to the store.
  */
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Schema } from './schema.js';
 import type { Db } from './database.js';
 
 /**
@@ -23,42 +24,80 @@ export async function addHeads(db: Db, heads: ReadonlyArray<{ conversationId: st
 }
 
 /**
- * Makes the conversation's head its lowest pending delivery again, after a delivery of it
+ * Makes each conversation's head its lowest pending delivery again, after deliveries of them
  * changed (attempted, redelivered); a lease still held stays, and the head is ready when both it
- * and the lease allow. Without pending deliveries the row goes.
+ * and the lease allow. Conversations left without pending deliveries lose their row. A few
+ * statements for any number of conversations, each an index lookup per conversation.
  */
-export async function refreshHead(db: Db, conversationId: string): Promise<void> {
-  const head = await db
-    .selectFrom('deliveries')
-    .select(['id', 'bot_id', 'next_attempt_at'])
-    .where('conversation_id', '=', conversationId)
-    .where('status', '=', 'pending')
-    .orderBy('message_counter')
-    .limit(1)
-    .executeTakeFirst();
-  if (!head) {
-    await db.deleteFrom('delivery_heads').where('conversation_id', '=', conversationId).execute();
-    return;
-  }
-  const dueAt = Number(head.next_attempt_at);
+export async function refreshHeads(db: Db, conversationIds: readonly string[]): Promise<void> {
+  if (conversationIds.length === 0) return;
+  const ids = [...new Set(conversationIds)];
+  const pendingOf = (eb: ExpressionBuilder<Schema, 'delivery_heads'>) =>
+    eb
+      .selectFrom('deliveries as d')
+      .whereRef('d.conversation_id', '=', 'delivery_heads.conversation_id')
+      .where('d.status', '=', 'pending');
+  await db
+    .deleteFrom('delivery_heads')
+    .where('conversation_id', 'in', ids)
+    .where((eb) => eb.not(eb.exists(pendingOf(eb).select('d.id'))))
+    .execute();
+  await db
+    .updateTable('delivery_heads')
+    .set((eb) => ({
+      delivery_id: pendingOf(eb).select('d.id').orderBy('d.message_counter').limit(1),
+      ready_at: pendingOf(eb)
+        .select(sql<number>`CASE WHEN delivery_heads.lease_until > d.next_attempt_at THEN delivery_heads.lease_until ELSE d.next_attempt_at END`.as('ready'))
+        .orderBy('d.message_counter')
+        .limit(1),
+    }))
+    .where('conversation_id', 'in', ids)
+    .execute();
+  // A conversation with pending deliveries and no row (one was redelivered after all others were done).
   await db
     .insertInto('delivery_heads')
-    .values({ conversation_id: conversationId, bot_id: head.bot_id, delivery_id: head.id, lease_until: null, ready_at: dueAt })
-    .onConflict((oc) =>
-      oc.column('conversation_id').doUpdateSet((eb) => ({
-        delivery_id: eb.ref('excluded.delivery_id'),
-        ready_at: sql<number>`CASE WHEN delivery_heads.lease_until > ${dueAt} THEN delivery_heads.lease_until ELSE ${dueAt} END`,
-      })),
+    .columns(['conversation_id', 'bot_id', 'delivery_id', 'lease_until', 'ready_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('deliveries as d')
+        .select(['d.conversation_id', 'd.bot_id', 'd.id', sql<null>`NULL`.as('lease_until'), 'd.next_attempt_at'])
+        .where('d.conversation_id', 'in', ids)
+        .where('d.status', '=', 'pending')
+        .where((inner) =>
+          inner.not(
+            inner.exists(
+              inner
+                .selectFrom('deliveries as e')
+                .select('e.id')
+                .whereRef('e.conversation_id', '=', 'd.conversation_id')
+                .where('e.status', '=', 'pending')
+                .whereRef('e.message_counter', '<', 'd.message_counter'),
+            ),
+          ),
+        ),
     )
+    .onConflict((oc) => oc.column('conversation_id').doNothing())
     .execute();
 }
 
-/** Ends the lease taken by the claim that set `leaseUntil`; a later claim's lease (the first one ran out) is left alone. */
-export async function releaseLease(db: Db, conversationId: string, leaseUntil: number): Promise<void> {
-  await db
-    .updateTable('delivery_heads')
-    .set({ lease_until: null })
-    .where('conversation_id', '=', conversationId)
-    .where('lease_until', '=', leaseUntil)
-    .execute();
+/** `refreshHeads` for one conversation. */
+export function refreshHead(db: Db, conversationId: string): Promise<void> {
+  return refreshHeads(db, [conversationId]);
+}
+
+/**
+ * Ends the leases taken by the claims that set each `leaseUntil`; a later claim's lease (the
+ * first one ran out) is left alone. One statement per claim: attempts claimed together share it.
+ */
+export async function releaseLeases(db: Db, held: ReadonlyArray<{ conversationId: string; leaseUntil: number }>): Promise<void> {
+  const byLease = new Map<number, string[]>();
+  for (const h of held) (byLease.get(h.leaseUntil) ?? byLease.set(h.leaseUntil, []).get(h.leaseUntil)!).push(h.conversationId);
+  for (const [leaseUntil, conversationIds] of byLease) {
+    await db
+      .updateTable('delivery_heads')
+      .set({ lease_until: null })
+      .where('conversation_id', 'in', conversationIds)
+      .where('lease_until', '=', leaseUntil)
+      .execute();
+  }
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Db } from './database.js';
 import { appendEvents } from './append-events.js';
-import { refreshHead, releaseLease } from './delivery-heads.js';
+import { refreshHeads, releaseLeases } from './delivery-heads.js';
 import { deliveryUpdated, toDelivery, type AttemptRecord } from './records.js';
 import type { Schema } from './schema.js';
 import { isWriteConflict } from './store-errors.js';
@@ -94,9 +94,9 @@ async function writeAttempts(db: Kysely<Schema>, attempts: readonly AttemptResul
         .where('attempt_count', '=', a.number)
         .execute();
       if (a.disableReason && sentToCurrent) await disableConfiguration(trx, a, a.disableReason);
-      await releaseLease(trx, a.conversationId, a.leaseUntil);
-      await refreshHead(trx, a.conversationId);
     }
+    await releaseLeases(trx, attempts);
+    await refreshHeads(trx, attempts.map((a) => a.conversationId));
     // The event log records each attempt with the delivery as it now stands.
     const rows = await trx.selectFrom('deliveries').selectAll().where('id', 'in', attempts.map((a) => a.deliveryId)).execute();
     const deliveries = new Map(rows.map((row) => [row.id, toDelivery(row)]));
