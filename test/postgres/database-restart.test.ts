@@ -26,7 +26,6 @@ beforeAll(async () => {
     DATABASE_CONNECT_TIMEOUT: '1s',
     RATE_LIMIT_PER_SECOND: '100000',
     RATE_LIMIT_BURST: '100000',
-    WEBHOOK_LEASE: '3s',
   });
   expect((await server.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
 });

@@ -100,8 +100,8 @@ describe('two instances delivering from one queue', () => {
         return { status: 200, delayMs: 15 };
       },
     });
-    a = await startTestServer({ WEBHOOK_LEASE: '5s' });
-    b = await startTestServer({ DATABASE_URL: a.databaseUrl, WEBHOOK_LEASE: '5s' });
+    a = await startTestServer();
+    b = await startTestServer({ DATABASE_URL: a.databaseUrl });
     expect((await a.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
   });
   afterAll(async () => {

@@ -17,8 +17,8 @@ import { waitFor } from '../support/wait-for.js';
 const VERIFY_TOKEN = 'multi-instance-token';
 const CONVERSATIONS = 8;
 const ROUNDS = ['hi', 'buttons', 'carousel', 'media', 'hi'];
-// Short, so that the dead instance's leases run out within the test.
-const INSTANCE_ENV = { WEBHOOK_LEASE: '4s' };
+// The shortest lease allowed with a 2 s timeout, so that the dead instance's leases run out within the test.
+const INSTANCE_ENV = { WEBHOOK_LEASE: '11s' };
 
 const processes: ServerProcess[] = [];
 let receiver: WebhookReceiver | undefined;
@@ -30,7 +30,7 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-it('loses nothing and keeps order when one of two instances is killed mid-delivery and restarted', async () => {
+it('loses nothing and keeps order when one of two instances is killed mid-delivery and restarted', { timeout: 240_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'wc-instances-'));
   const database = await createTestDatabaseUrl(dir, 'instances');
   cleanup = async () => {

@@ -13,7 +13,7 @@ import { callOperation, TEST_TOKEN } from '../support/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { waitFor } from '../support/wait-for.js';
 import { waitForLine } from '../support/child-output.js';
-import { createTestDatabaseUrl } from '../support/test-store.js';
+import { createTestDatabaseUrl, testStore } from '../support/test-store.js';
 
 const VERIFY_TOKEN = 'crash-verify-token';
 const CONVERSATIONS = 6;
@@ -47,8 +47,10 @@ async function startServerProcess(databaseUrl: string): Promise<{ child: ChildPr
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       WEBHOOK_RETRY_SCHEDULE: '0,50ms,100ms,200ms,400ms,800ms,1s,1s,1s,1s',
       WEBHOOK_TIMEOUT: '2s',
-      // Far longer than the test waits: what was in flight moves on only because a restart frees the leases.
-      WEBHOOK_LEASE: '10m',
+      // SQLite: far longer than the test waits, so what was in flight moves on only because a restart
+      // frees the leases. On PostgreSQL an instance does not own every lease (others may hold some), so it frees none
+      // at start: what the dead process held moves on when its lease runs out, the shortest allowed.
+      WEBHOOK_LEASE: testStore() === 'postgres' ? '11s' : '10m',
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

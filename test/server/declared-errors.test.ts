@@ -231,7 +231,8 @@ describe('the statuses no generic rule covers', () => {
   });
 
   it('sendMessage, sendChannelMessage and legacySendMessage 503 with Retry-After while another process holds the database', async () => {
-    const locked = await startTestServer({ DATABASE_CONNECT_TIMEOUT: '300ms', DATABASE_STATEMENT_TIMEOUT: '1s' });
+    // Long enough to connect on a busy machine, short enough to give up on the lock soon.
+    const locked = await startTestServer({ DATABASE_CONNECT_TIMEOUT: '2s', DATABASE_STATEMENT_TIMEOUT: '2s' });
     try {
       const channel = (await locked.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).body as any;
       const lock = await holdStoreLock(locked.databaseUrl);
