@@ -72,6 +72,7 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   sendMessage: { sender: { id: SENDER, firstName: 'Ada' }, message: { type: 'text', text: 'hi' }, sessionData: { plan: 'pro' } },
   putWebhookChannel: { url: 'http://127.0.0.1:9/webhook', verifyToken: VERIFY_TOKEN },
   legacySendMessage: { sender: { id: SENDER }, text: 'hi', verifyToken: VERIFY_TOKEN },
+  sendChannelMessage: { message: { textMessage: { text: 'hi' } }, user: { id: '712345678901234567', firstName: 'Ada' } },
 };
 
 const operations: Operation[] = Object.entries<any>(spec.paths).flatMap(([template, item]) =>
@@ -100,7 +101,8 @@ const pathOf = (value: unknown): fc.Arbitrary<string[]> => {
     if (at && typeof at === 'object') for (const [k, v] of Object.entries(at)) walk(v, [...path, k]);
   };
   walk(value, []);
-  return fc.constantFrom(...paths.filter((p) => p.length > 0));
+  const fields = paths.filter((p) => p.length > 0);
+  return fc.constantFrom(...(fields.length > 0 ? fields : [['field']]));
 };
 const setAt = (value: any, path: string[], replacement: unknown, remove = false): any => {
   const copy = structuredClone(value);
@@ -126,7 +128,7 @@ function bodyMutations(valid: Record<string, unknown>): fc.Arbitrary<Mutation> {
       m('deep nesting', () => ({ body: JSON.stringify(setAt(valid, p, '__NESTED__')).replace('"__NESTED__"', nested(depth)) })),
     ),
     fc.jsonValue({ maxDepth: 2 }).map((v) => m('__proto__ key', () => ({ body: `{"__proto__":${JSON.stringify(v)},${JSON.stringify(valid).slice(1)}` }))),
-    fc.tuple(fc.constantFrom(...Object.keys(valid)), fc.jsonValue({ maxDepth: 2 })).map(([k, v]) =>
+    fc.tuple(fc.constantFrom(...Object.keys(valid), 'field'), fc.jsonValue({ maxDepth: 2 })).map(([k, v]) =>
       m('duplicate key', () => ({ body: `${JSON.stringify(valid).slice(0, -1)},${JSON.stringify(k)}:${JSON.stringify(v)}}` })),
     ),
     fc.nat().map((n) => m('truncated JSON', () => {
@@ -152,7 +154,7 @@ function bodyMutations(valid: Record<string, unknown>): fc.Arbitrary<Mutation> {
 const oddText = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 50 }), fc.constantFrom('', '0', '-1', '1e309', 'NaN', '../..', '%00', '__proto__', 'x'.repeat(5000)));
 const requestMutations = (op: Operation): fc.Arbitrary<Mutation> =>
   fc.oneof(
-    fc.tuple(fc.constantFrom('botId', 'senderId', 'deliveryId'), oddText).map(([name, value]) => ({ category: 'path parameter', apply: () => ({ params: { [name]: value } }) })),
+    fc.tuple(fc.constantFrom('botId', 'senderId', 'deliveryId', 'channelId'), oddText).map(([name, value]) => ({ category: 'path parameter', apply: () => ({ params: { [name]: value } }) })),
     fc.tuple(fc.constantFrom(...op.query, 'unknown', 'access_token'), oddText).map(([name, value]) => ({ category: 'query parameter', apply: () => ({ query: { [name]: value } }) })),
   );
 
@@ -165,7 +167,8 @@ describe('bad input', () => {
       expect((await server.call('putWebhookChannel', { body: VALID_BODIES.putWebhookChannel })).status).toBe(200);
       expect((await server.call('sendMessage', { body: VALID_BODIES.sendMessage })).status).toBe(202);
       const deliveryId = (((await server.call('listDeliveries')).body as any).data[0]).id as string;
-      const baseParams: Record<string, string> = { botId: 'demo', senderId: SENDER, deliveryId };
+      const channelId = String(((await server.call('getWebhookChannel')).body as any).id ?? '');
+      const baseParams: Record<string, string> = { botId: 'demo', senderId: SENDER, deliveryId, channelId };
       for (const op of operations) {
         const runs = (op.body ? 300 : 50) * SCALE;
         const arbitrary = op.body ? fc.oneof({ arbitrary: bodyMutations(op.body), weight: 4 }, { arbitrary: requestMutations(op), weight: 1 }) : requestMutations(op);
