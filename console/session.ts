@@ -1,7 +1,7 @@
 /**
  * Who is signed in: the bot id and token, from the URL fragment (`#bot=demo&token=…`, which a
  * browser never sends to the server) or the sign-in form, kept for the tab only
- * (sessionStorage), and the conversation this tab chats in.
+ * (sessionStorage), and the conversation this browser chats in (localStorage, without the token).
  */
 export interface Session {
   botId: string;
@@ -31,17 +31,23 @@ export function restoreSession(): Session | undefined {
 }
 
 export function startSession(botId: string, token: string): Session {
-  const previous = (() => {
-    try {
-      return JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as Session | null;
-    } catch {
-      return null;
-    }
-  })();
-  const senderId = previous?.botId === botId && previous.senderId ? previous.senderId : `console-${crypto.randomUUID()}`;
-  const session = { botId, token, senderId };
+  const session = { botId, token, senderId: conversationOf(botId) };
   sessionStorage.setItem(KEY, JSON.stringify(session));
   return session;
+}
+
+/**
+ * This browser's user id with the bot: kept (without the token) across tabs and reloads, so the
+ * console comes back to the same conversation.
+ */
+function conversationOf(botId: string): string {
+  const key = `${KEY}:sender:${botId}`;
+  let senderId = localStorage.getItem(key);
+  if (!senderId) {
+    senderId = `console-${crypto.randomUUID()}`;
+    localStorage.setItem(key, senderId);
+  }
+  return senderId;
 }
 
 export function endSession(): void {

@@ -30,6 +30,7 @@ export function mountSettings(root: HTMLElement, session: Session, client: Webho
   const status = h('p', { class: 'channel-status' });
   const secretView = h('div', { class: 'secret' });
   const inboxView = h('div', { class: 'inbox' });
+  const replacesNote = h('span');
 
   const form = h(
     'form',
@@ -54,7 +55,7 @@ export function mountSettings(root: HTMLElement, session: Session, client: Webho
     h('h2', {}, 'Webhook'),
     status,
     form,
-    h('p', {}, useReceiver, ' ', h('span', { class: 'muted' }, 'to see signed deliveries with nothing else running.')),
+    h('p', {}, useReceiver, ' ', h('span', { class: 'muted' }, 'to see signed deliveries with nothing else running.', replacesNote)),
     h('h3', {}, 'Signing secret'),
     secretView,
     h('h3', {}, 'Test receiver inbox'),
@@ -94,6 +95,7 @@ export function mountSettings(root: HTMLElement, session: Session, client: Webho
     if (!inbox) return;
     const inUse = channel?.url === inbox.url;
     useReceiver.disabled = inUse;
+    replacesNote.textContent = channel && !inUse ? ` It replaces ${channel.url} until you save your URL again.` : '';
     if (inbox.received.length === 0) {
       replace(inboxView, h('p', { class: 'hint' }, inUse ? 'Nothing received yet: send a message in the chat.' : 'Not in use.'));
       return;
