@@ -1,13 +1,13 @@
 /**
  * Retention: what the store keeps, and for how long. Delivered deliveries and their attempts go
  * after `deliveryRetentionMs` (failed and pending ones stay: they are still to be redelivered or
- * sent); the conversations' history goes after `historyRetentionMs` (a message with a delivery
- * left stays with it). Purged at start and then hourly, in small batches, each its own short
+ * sent), and so does the event log (the event stream's); the conversations' history goes after
+ * `historyRetentionMs` (a message with a delivery left stays with it). Purged at start and then hourly, in small batches, each its own short
  * transaction, yielding between batches so that sends are not held up behind a long delete.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { purgeDeliveredDeliveries, purgeOldMessages, type Db } from '../store/index.js';
+import { purgeDeliveredDeliveries, purgeOldEvents, purgeOldMessages, type Db } from '../store/index.js';
 
 export const RETENTION_INTERVAL_MS = 3_600_000;
 export const RETENTION_BATCH = 500;
@@ -18,9 +18,15 @@ export interface RetentionPolicy {
 }
 
 /** One pass: purges until nothing past its age is left. Answers what went. */
-export async function purgeExpired(db: Db, clock: Clock, policy: RetentionPolicy, batch = RETENTION_BATCH): Promise<{ deliveries: number; messages: number }> {
+export async function purgeExpired(
+  db: Db,
+  clock: Clock,
+  policy: RetentionPolicy,
+  batch = RETENTION_BATCH,
+): Promise<{ deliveries: number; messages: number; events: number }> {
   let deliveries = 0;
   let messages = 0;
+  let events = 0;
   for (;;) {
     const deleted = await purgeDeliveredDeliveries(db, { before: clock.now() - policy.deliveryRetentionMs, limit: batch });
     deliveries += deleted;
@@ -33,7 +39,13 @@ export async function purgeExpired(db: Db, clock: Clock, policy: RetentionPolicy
     if (deleted < batch) break;
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return { deliveries, messages };
+  for (;;) {
+    const deleted = await purgeOldEvents(db, { before: clock.now() - policy.deliveryRetentionMs, limit: batch });
+    events += deleted;
+    if (deleted < batch) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { deliveries, messages, events };
 }
 
 /** Runs `purgeExpired` now and every `intervalMs`; `stop` waits for a pass under way. */
@@ -46,7 +58,7 @@ export function startRetention(
     running = running.then(() =>
       purgeExpired(deps.db, deps.clock, deps.policy).then(
         (purged) => {
-          if (purged.deliveries + purged.messages > 0) deps.logger.info(purged, 'retention: purged delivered deliveries and old history');
+          if (purged.deliveries + purged.messages + purged.events > 0) deps.logger.info(purged, 'retention: purged delivered deliveries, old history and old events');
         },
         (error) => deps.logger.warn({ err: error }, 'retention purge failed; trying again later'),
       ),

@@ -34,3 +34,4 @@ export { listenForDeliveries, type DeliveryWakeups } from './delivery-wakeups.js
 export { isStoreUnavailable, isWriteConflict, WriteConflictError } from './store-errors.js';
 export { appendEvents, type NewEvent } from './append-events.js';
 export { listEvents, listEventHeads, newestEventId } from './list-events.js';
+export { purgeOldEvents } from './purge-old-events.js';
