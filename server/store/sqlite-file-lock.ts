@@ -20,10 +20,10 @@ export interface SqliteFileLock {
 /** @throws StoreInUseError naming the process that holds the file. */
 export function lockSqliteFile(path: string): SqliteFileLock {
   const lockPath = `${resolve(path)}.lock`;
-  mkdirSync(dirname(lockPath), { recursive: true });
+  mkdirSync(dirname(lockPath), { recursive: true, mode: 0o700 }); // the store's folder: owner only, as the database files
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = openSync(lockPath, 'wx');
+      const fd = openSync(lockPath, 'wx', 0o600);
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
       return { release: () => releaseIfOurs(lockPath) };

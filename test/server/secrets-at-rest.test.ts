@@ -86,13 +86,13 @@ it('seals the secrets stored in clear once SECRETS_KEY is configured', async () 
   }
 });
 
-it.skipIf(testStore() === 'postgres')('creates the database file and its WAL and SHM files readable by their owner only', async () => {
+it.skipIf(testStore() === 'postgres')('creates the database file, its WAL and SHM files and its lock file readable by their owner only', async () => {
   const previous = process.umask(0o022);
   const server = await startTestServer({}, { startDelivery: false });
   try {
     await server.call('sendMessage', { body: text });
     const file = server.databaseUrl.slice('sqlite:'.length);
-    for (const part of [file, `${file}-wal`, `${file}-shm`]) expect((statSync(part).mode & 0o777).toString(8), part).toBe('600');
+    for (const part of [file, `${file}-wal`, `${file}-shm`, `${file}.lock`]) expect((statSync(part).mode & 0o777).toString(8), part).toBe('600');
   } finally {
     process.umask(previous);
     await server.close();
