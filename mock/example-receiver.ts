@@ -117,11 +117,16 @@ async function cli(): Promise<void> {
         path: { type: 'string' },
         secret: { type: 'string', multiple: true },
         'verify-token': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
   const port = values.port === undefined ? 4011 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
