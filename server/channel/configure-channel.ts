@@ -21,7 +21,7 @@ export async function configureChannel(
   if (handshake && input.verifyToken === undefined) {
     throw Problem.validation([{ location: 'body.verifyToken', message: 'is required unless handshake is false' }]);
   }
-  const verdict = await ctx.verifyWebhookUrl(input.url, handshake ? { verifyToken: input.verifyToken! } : false);
+  const verdict = await ctx.verifyWebhookUrl(input.url, handshake ? { verifyToken: input.verifyToken! } : false, botId);
   if (!verdict.ok) {
     throw verdict.refused ? Problem.webhookUrlRefused(input.url, verdict.reason) : Problem.webhookVerificationFailed(input.url, verdict.reason);
   }

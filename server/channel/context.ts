@@ -12,7 +12,7 @@ import type { BacklogGuard } from './backlog-guard.js';
  * Checks a webhook URL before it is saved: the address rules, then the hub.challenge handshake
  * with `handshake.verifyToken`, unless `handshake` is `false` (the address rules only).
  */
-export type WebhookUrlVerifier = (url: string, handshake: { verifyToken: string } | false) => Promise<WebhookUrlVerdict>;
+export type WebhookUrlVerifier = (url: string, handshake: { verifyToken: string } | false, botId: string) => Promise<WebhookUrlVerdict>;
 export type WebhookUrlVerdict = { ok: true } | { ok: false; refused: boolean; reason: string };
 
 export interface ChannelContext {

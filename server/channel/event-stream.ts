@@ -11,6 +11,7 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import { Problem } from '../problem.js';
 import { listEventHeads, listEvents, newestEventId, type Db, type StoredEvent } from '../store/index.js';
 
 export interface EventStreamOptions {
@@ -22,6 +23,8 @@ export interface EventStreamOptions {
   maxBufferedBytes?: number;
   /** Events read from the store at a time. */
   pageSize?: number;
+  /** Streams open at once for one bot; past it, `open` throws a 429 problem. */
+  maxStreamsPerBot?: number;
 }
 
 export interface OpenStream {
@@ -33,7 +36,10 @@ export interface OpenStream {
   present: (event: StoredEvent) => unknown;
 }
 
-const DEFAULTS = { pollIntervalMs: 100, keepAliveMs: 15_000, maxBufferedBytes: 1024 * 1024, pageSize: 200 };
+/** What a client refused for too many streams is told to wait, in seconds. */
+const STREAM_RETRY_AFTER_SECONDS = 5;
+
+const DEFAULTS = { pollIntervalMs: 100, keepAliveMs: 15_000, maxBufferedBytes: 1024 * 1024, pageSize: 200, maxStreamsPerBot: 16 };
 
 /** Follows the store's event log for every open stream; `close()` ends them all. */
 export class EventHub {
@@ -57,6 +63,11 @@ export class EventHub {
   /** A readable SSE stream of the bot's events after `after`, live until the client goes or the hub closes. */
   open(request: OpenStream): Readable {
     if (this.#closed) throw new Error('the event hub is closed');
+    // Each stream reads the store for its bot's news: a bound keeps one bot from stalling the server.
+    const open = [...this.#streams].filter((s) => s.botId === request.botId).length;
+    if (open >= this.#options.maxStreamsPerBot) {
+      throw Problem.tooManyRequests(`Bot '${request.botId}' already has ${open} event streams open; close one, or try again later.`, STREAM_RETRY_AFTER_SECONDS);
+    }
     const stream = new EventStream(this.#db, request, this.#options, this.#logger, () => {
       this.#streams.delete(stream);
       if (this.#streams.size === 0) this.#stopPolling();

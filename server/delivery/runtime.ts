@@ -63,9 +63,10 @@ export function createDelivery(deps: {
   return {
     worker,
     testReceiver,
-    async verifyWebhookUrl(url, handshake) {
+    async verifyWebhookUrl(url, handshake, botId) {
       // The built-in receiver is this server: nothing to resolve, and it answers every handshake.
-      if (testReceiver.botOf(url) !== undefined) return { ok: true };
+      // Only a bot's own inbox; another bot's is refused by the URL rules below, like any unknown URL.
+      if (testReceiver.botOf(url) === botId) return { ok: true };
       try {
         if (handshake === false) await guard.check(url);
         else await verifyWebhookUrl(url, handshake.verifyToken, { guard, dispatcher, timeoutMs: config.delivery.timeoutMs });

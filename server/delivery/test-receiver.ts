@@ -78,7 +78,11 @@ export class TestReceiver {
       retryAfter: null,
     });
     const botId = this.botOf(request.url);
-    if (botId === undefined) return answer(404);
+    if (botId === undefined || claimedBotOf(request.body) !== botId) {
+      // Not this inbox's bot (its channel may only point at its own inbox): kept out, so no bot
+      // can fill another's inbox.
+      return answer(404);
+    }
     let verified = false;
     let reason: string | undefined;
     try {
@@ -98,5 +102,15 @@ export class TestReceiver {
     inbox.length = Math.min(inbox.length, TEST_RECEIVER_INBOX_SIZE);
     this.#inboxes.set(botId, inbox);
     return answer(verified ? 204 : 400);
+  }
+}
+
+/** The `botId` a webhook body says it is for (before any verification), or undefined. */
+function claimedBotOf(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return parsed && typeof parsed === 'object' && typeof (parsed as { botId?: unknown }).botId === 'string' ? (parsed as { botId: string }).botId : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -60,13 +60,25 @@ describe('the built-in test receiver', () => {
     // A receiver that kept an old secret: here, the inbox checks against the current secrets only,
     // so a body signed for another bot is refused instead.
     const receiver = server.server.delivery.testReceiver;
-    const outcome = await receiver.deliver({
-      url: 'http://test-receiver.internal/bots/demo',
-      headers: { 'webhook-id': 'msg_forged', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' },
-      body: '{}',
-    });
+    const headers = { 'webhook-id': 'msg_forged', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' };
+    const outcome = await receiver.deliver({ url: 'http://test-receiver.internal/bots/demo', headers, body: '{"botId":"demo"}' });
     expect(outcome.statusCode).toBe(400);
     expect(receiver.inbox('demo')[0]).toMatchObject({ webhookId: 'msg_forged', verified: false, reason: 'no_matching_signature' });
+    // A body that is another bot's (or no bot's) never gets into this bot's inbox.
+    const before = receiver.inbox('demo').length;
+    for (const body of ['{"botId":"other"}', '{}', 'not json']) {
+      expect((await receiver.deliver({ url: 'http://test-receiver.internal/bots/demo', headers: { ...headers, 'webhook-id': 'msg_other' }, body })).statusCode).toBe(404);
+    }
+    expect(receiver.inbox('demo')).toHaveLength(before);
+  });
+
+  it("accepts a bot's own inbox only: another bot's is refused like any URL the rules refuse", async () => {
+    const verify = server.server.delivery.verifyWebhookUrl;
+    expect(await verify('http://test-receiver.internal/bots/demo', false, 'demo')).toEqual({ ok: true });
+    const other = await verify('http://test-receiver.internal/bots/demo', false, 'other-bot');
+    const unknown = await verify('http://test-receiver.internal/bots/no-such-bot', false, 'other-bot');
+    expect(other).toMatchObject({ ok: false, refused: true });
+    expect(other).toEqual(unknown);
   });
 
   it('opens no way around the URL rules: other .internal URLs, other paths and unknown bots are refused', async () => {

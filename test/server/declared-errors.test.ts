@@ -242,7 +242,9 @@ describe('the statuses no generic rule covers', () => {
       try {
         for (const operationId of ['sendMessage', 'sendChannelMessage', 'legacySendMessage']) {
           const token = operationId === 'legacySendMessage' ? false : undefined;
-          const res = await locked.call(operationId, { body: VALID_BODIES[operationId], token, params: { channelId: channel.id } });
+          // A connection of its own each: while SQLite waits for the lock it holds the event loop
+          // (better-sqlite3's busy wait), and a kept-alive connection can be closed under the next request.
+          const res = await locked.call(operationId, { body: VALID_BODIES[operationId], token, params: { channelId: channel.id }, headers: { connection: 'close' } });
           expect(res.status).toBe(503);
           expect(Number((res.headers as Headers).get('retry-after'))).toBeGreaterThan(0);
           cover(operations.find((o) => o.operationId === operationId)!, '503');

@@ -125,6 +125,34 @@ describe('the live stream (text/event-stream)', () => {
     }
   });
 
+  it('refuses a cursor past the safe integers, rather than rounding it', async () => {
+    for (const after of ['999999999999999999', '1234567890123456']) {
+      expect((await server.call('streamEvents', { query: { after } })).status).toBe(400);
+      expect((await server.call('streamEvents', { headers: { 'last-event-id': after } })).status).toBe(400);
+    }
+  });
+
+  it('answers 429 with Retry-After past the streams one bot may hold open', async () => {
+    const limited = await startTestServer({}, { eventStream: { maxStreamsPerBot: 2 } });
+    const open = [await openEventStream(limited.url), await openEventStream(limited.url)];
+    try {
+      expect(open.map((s) => s.status)).toEqual([200, 200]);
+      const res = await fetch(`${limited.url}/v1/bots/demo/events`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${TEST_TOKEN}` } });
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      await res.body?.cancel();
+      open[0]!.close();
+      await waitFor(() => limited.server.eventHub.size === 1, { what: 'the closed stream to be let go' });
+      const again = await openEventStream(limited.url);
+      expect(again.status).toBe(200);
+      again.close();
+    } finally {
+      for (const s of open) s.close();
+      await limited.close();
+    }
+  });
+
   it('needs the bot token', async () => {
     const stream = await openEventStream(server.url, { token: 'not-the-token-at-all' });
     expect(stream.status).toBe(401);
