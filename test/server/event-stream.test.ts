@@ -125,6 +125,28 @@ describe('the live stream (text/event-stream)', () => {
     }
   });
 
+  it('streams every event once while many conversations are answered at once (ids follow commit order)', async () => {
+    await settle();
+    const start = (((await server.call('streamEvents', { query: { after: 'now' } })).body as any).lastEventId as string | null) ?? '0';
+    const stream = await openEventStream(server.url, { query: { after: start } });
+    try {
+      const senders = Array.from({ length: 60 }, (_, i) => `commit-order-${String(i).padStart(12, '0')}`);
+      for (let round = 0; round < 4; round++) await Promise.all(senders.map((id) => send('hi', id)));
+      await settle();
+      const logged: any[] = [];
+      for (let after = start; ; ) {
+        const next = ((await server.call('streamEvents', { query: { after, limit: 500 } })).body as any) as { data: any[]; lastEventId: string };
+        logged.push(...next.data);
+        if (next.data.length < 500) break;
+        after = next.lastEventId;
+      }
+      await stream.until((m) => m.length >= logged.length, 'every logged event on the stream');
+      expect(ids(stream.messages)).toEqual(logged.map((e) => e.id));
+    } finally {
+      stream.close();
+    }
+  });
+
   it('refuses a cursor past the safe integers, rather than rounding it', async () => {
     for (const after of ['999999999999999999', '1234567890123456']) {
       expect((await server.call('streamEvents', { query: { after } })).status).toBe(400);
