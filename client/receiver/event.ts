@@ -1,13 +1,13 @@
 /**
  * The body of a `botMessage` webhook: its types come from the generated spec types, its
- * validation from the spec's schema compiled by generate-validator.ts. Nothing here restates
- * the spec.
+ * validation from the spec's schema compiled by `npm run generate`
+ * (spec/generated/validate-bot-message-event.ts). Nothing here restates the spec.
  */
 import type { components } from '../../spec/generated/api.js';
 import { locationOf } from '../../contract/json-pointer.js';
 import { schemaErrors, type SchemaErrorInput } from '../../contract/schema-errors.js';
 import type { BodyError } from './errors.js';
-import { validate as validateGenerated } from './generated/validate-bot-message-event.js';
+import { validate as validateGenerated } from '../../spec/generated/validate-bot-message-event.js';
 
 /** The body of every `botMessage` webhook. */
 export type BotMessageEvent = components['schemas']['BotMessageEvent'];

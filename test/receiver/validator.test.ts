@@ -3,7 +3,7 @@
  * step with it, and in agreement with the contract helper on valid and invalid bodies.
  */
 import { describe, expect, it } from 'vitest';
-import { readCommittedValidator, renderValidator } from '../../client/receiver/generate-validator.js';
+import { readCommittedValidator, renderValidator } from '../../spec/render-validator.js';
 import { botMessageEventErrors, isBotMessageEvent } from '../../client/receiver/index.js';
 import { resolve, spec, validatorAt } from '../support/contract.js';
 
@@ -46,7 +46,7 @@ const valid: [string, unknown][] = [
 ];
 
 describe('the generated BotMessageEvent validator', () => {
-  it('is what the generator makes from spec/openapi.yaml today (run `npx tsx client/receiver/generate-validator.ts` if not)', async () => {
+  it('is what the generator makes from spec/openapi.yaml today (run `npm run generate` if not)', async () => {
     expect(await readCommittedValidator()).toBe(await renderValidator());
   });
 
