@@ -10,14 +10,13 @@
  * - abuse: failed-authentication floods beside authenticated traffic, made-up bot ids;
  * - soak: steady traffic with a healthy receiver, the queue back to zero.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitForLine } from '../support/child-output.js';
-import { resolve, spec } from '../support/contract.js';
+import { pathOperations } from '../support/contract.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { callOperation, SENDER, startTestServer, TEST_TOKEN, type TestServer } from '../support/server.js';
 import { createTestDatabaseUrl } from '../support/test-store.js';
 import { waitFor } from '../support/wait-for.js';
@@ -59,6 +58,14 @@ afterAll(() => {
 // Bad input
 // ---------------------------------------------------------------------------------------------
 
+const VALID_BODIES: Record<string, Record<string, unknown>> = {
+  sendMessage: { sender: { id: SENDER, firstName: 'Ada' }, message: { type: 'text', text: 'hi' }, sessionData: { plan: 'pro' } },
+  putWebhookChannel: { url: 'http://127.0.0.1:9/webhook', verifyToken: VERIFY_TOKEN },
+  legacySendMessage: { sender: { id: SENDER }, text: 'hi', verifyToken: VERIFY_TOKEN },
+  sendChannelMessage: { message: { textMessage: { text: 'hi' } }, user: { id: '712345678901234567', firstName: 'Ada' } },
+};
+
+/** An operation as the fuzzer drives it: its valid body, if it takes one, and its declared statuses. */
 interface Operation {
   operationId: string;
   template: string;
@@ -68,29 +75,14 @@ interface Operation {
   query: string[];
 }
 
-const VALID_BODIES: Record<string, Record<string, unknown>> = {
-  sendMessage: { sender: { id: SENDER, firstName: 'Ada' }, message: { type: 'text', text: 'hi' }, sessionData: { plan: 'pro' } },
-  putWebhookChannel: { url: 'http://127.0.0.1:9/webhook', verifyToken: VERIFY_TOKEN },
-  legacySendMessage: { sender: { id: SENDER }, text: 'hi', verifyToken: VERIFY_TOKEN },
-  sendChannelMessage: { message: { textMessage: { text: 'hi' } }, user: { id: '712345678901234567', firstName: 'Ada' } },
-};
-
-const operations: Operation[] = Object.entries<any>(spec.paths).flatMap(([template, item]) =>
-  ['get', 'put', 'post', 'delete']
-    .filter((method) => item[method])
-    .map((method) => {
-      const op = item[method];
-      const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: any) => resolve(p, '').node);
-      return {
-        operationId: op.operationId,
-        template,
-        method: method.toUpperCase(),
-        declared: new Set(Object.keys(op.responses).map(Number)),
-        ...(op.requestBody && { body: VALID_BODIES[op.operationId] ?? {} }),
-        query: params.filter((p: any) => p.in === 'query').map((p: any) => p.name),
-      };
-    }),
-);
+const operations: Operation[] = pathOperations.map((op) => ({
+  operationId: op.operationId,
+  template: op.path,
+  method: op.method.toUpperCase(),
+  declared: new Set(op.statuses.map(Number)),
+  ...(op.hasBody && { body: VALID_BODIES[op.operationId] ?? {} }),
+  query: op.queryParams,
+}));
 
 type Mutation = { category: string; apply(op: Operation): { body?: string | Uint8Array; headers?: Record<string, string>; params?: Record<string, string>; query?: Record<string, string> } };
 
@@ -341,33 +333,14 @@ describe('misbehaving receivers', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('crashes', () => {
-  const children: ChildProcess[] = [];
-  afterAll(() => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-
-  async function startProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        DEMO_BOT_TOKEN: TEST_TOKEN,
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-        WEBHOOK_RETRY_SCHEDULE: '0,50ms,100ms,200ms,400ms,800ms,1s,1s,1s,1s',
-        WEBHOOK_TIMEOUT: '2s',
-        WEBHOOK_LEASE: '11s',
-        RATE_LIMIT_PER_SECOND: '100000',
-        RATE_LIMIT_BURST: '100000',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    const [, url] = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 90_000);
-    return { child, url: url! };
-  }
+  const processes: ServerProcess[] = [];
+  afterAll(() => Promise.all(processes.map((p) => p.kill())));
+  // A lease as short as allowed: what a killed process held moves on soon on PostgreSQL too.
+  const startProcess = async (databaseUrl: string) => {
+    const started = await startServerProcess(databaseUrl, { WEBHOOK_LEASE: '11s' });
+    processes.push(started);
+    return started;
+  };
 
   it('keeps every accepted message, delivers or holds every bot message, gapless, after repeated SIGKILLs during traffic', PART_TIMEOUT, async () => {
     const stats = row('crashes (SIGKILL)');
@@ -379,7 +352,7 @@ describe('crashes', () => {
     const rounds = 3 * SCALE;
     try {
       for (let round = 0; round < rounds; round++) {
-        const { child, url } = await startProcess(database.url);
+        const { kill, url } = await startProcess(database.url);
         if (round === 0) expect((await callOperation(url, 'putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
         let killed = false;
         let sending = senders.length;
@@ -406,12 +379,11 @@ describe('crashes', () => {
         });
         await waitFor(() => receiver.received.length > before + 5 || sending === 0, { timeoutMs: 60_000, what: 'deliveries in flight' });
         killed = true;
-        child.kill('SIGKILL');
+        await kill();
         stats.faults++;
         await Promise.all(traffic);
-        await new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done(null) : child.once('exit', done)));
       }
-      const { child, url } = await startProcess(database.url);
+      const { kill, url } = await startProcess(database.url);
       const call = (operationId: string, options: Parameters<typeof callOperation>[2]) => callOperation(url, operationId, options);
       const pending = async () => ((await call('listDeliveries', { query: { status: 'pending', limit: 1 } })).body as any).data.length;
       await waitFor(async () => (await pending()) === 0, { timeoutMs: 300_000, what: 'every delivery after the last restart' });
@@ -446,7 +418,7 @@ describe('crashes', () => {
       expect(stats.duplicated).toBeLessThanOrEqual(rounds * 16);
       expect({ lost: stats.lost, outOfOrder: stats.outOfOrder }).toEqual({ lost: 0, outOfOrder: 0 });
       stats.cases = rounds;
-      child.kill('SIGKILL');
+      await kill();
     } finally {
       await receiver.close();
       await database.drop();

@@ -4,7 +4,7 @@
  * named cases. A last test fails when the spec declares a status that nothing here triggers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolve, spec } from '../support/contract.js';
+import { pathOperations, type PathOperation } from '../support/contract.js';
 import { SENDER, startTestServer, TEST_TOKEN, type CallOptions, type TestServer } from '../support/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { holdStoreLock } from '../support/test-store.js';
@@ -17,33 +17,8 @@ let bare: TestServer;
 let strict: TestServer;
 let receiver: WebhookReceiver;
 
-interface Operation {
-  operationId: string;
-  path: string;
-  method: string;
-  statuses: string[];
-  security: string[];
-  hasBody: boolean;
-  queryParams: string[];
-}
-
-const operations: Operation[] = Object.entries<any>(spec.paths).flatMap(([path, item]) =>
-  ['get', 'put', 'post', 'delete']
-    .filter((method) => item[method])
-    .map((method) => {
-      const op = item[method];
-      const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: any) => resolve(p, '').node);
-      return {
-        operationId: op.operationId,
-        path,
-        method,
-        statuses: Object.keys(op.responses).filter((s) => Number(s) >= 400),
-        security: (op.security ?? spec.security ?? []).flatMap((r: object) => Object.keys(r)),
-        hasBody: Boolean(op.requestBody),
-        queryParams: params.filter((p: any) => p.in === 'query').map((p: any) => p.name),
-      };
-    }),
-);
+/** Each operation with only its error statuses: what this file must produce. */
+const operations: PathOperation[] = pathOperations.map((op) => ({ ...op, statuses: op.statuses.filter((s) => Number(s) >= 400) }));
 
 /** A valid body per operation with one, so that only the thing under test is wrong. */
 const VALID_BODIES: Record<string, unknown> = {
@@ -76,7 +51,7 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const call = (op: Operation, options: CallOptions) =>
+const call = (op: PathOperation, options: CallOptions) =>
   server.call(op.operationId, {
     params: existing,
     body: VALID_BODIES[op.operationId],
@@ -85,10 +60,10 @@ const call = (op: Operation, options: CallOptions) =>
     query: { ...(op.security.includes('legacyAccessToken') && options.token !== false && { access_token: TEST_TOKEN }), ...options.query },
   });
 const covered = new Set<string>();
-const cover = (op: Operation, status: string) => covered.add(`${op.operationId} ${status}`);
+const cover = (op: PathOperation, status: string) => covered.add(`${op.operationId} ${status}`);
 
 /** How each generic status is provoked; `applies` says for which operations the rule works. */
-const GENERIC: Record<string, { what: string; applies?: (op: Operation) => boolean; provoke: (op: Operation) => Promise<void> }> = {
+const GENERIC: Record<string, { what: string; applies?: (op: PathOperation) => boolean; provoke: (op: PathOperation) => Promise<void> }> = {
   '401': {
     what: 'without credentials, and the same for a bot that does not exist',
     async provoke(op) {

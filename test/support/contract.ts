@@ -84,16 +84,51 @@ interface OperationRef {
   operation: any;
 }
 
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 const operations = new Map<string, OperationRef>();
 for (const [root, items] of [['paths', spec.paths], ['webhooks', spec.webhooks]] as const) {
   for (const [path, rawItem] of Object.entries<any>(items ?? {})) {
     const { node: item, pointer: itemPointer } = resolve(rawItem, `/${root}/${escapePointer(path)}`);
-    for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace']) {
+    for (const method of HTTP_METHODS) {
       const operation = item?.[method];
       if (operation?.operationId) operations.set(operation.operationId, { pointer: `${itemPointer}/${method}`, operation });
     }
   }
 }
+
+/** One operation of the spec's `paths`, with what tests derive from it (the webhooks are not called, so not here). */
+export interface PathOperation {
+  operationId: string;
+  /** The path template, as the spec writes it (`/v1/bots/{botId}/deliveries`). */
+  path: string;
+  /** Lower case, as the path item's key. */
+  method: string;
+  /** The declared response statuses, as the spec writes them (`200`, `4XX`, `default`). */
+  statuses: string[];
+  /** The names of the security schemes that apply: the operation's own, else the document's. */
+  security: string[];
+  hasBody: boolean;
+  /** The names of its query parameters, the path item's included. */
+  queryParams: string[];
+}
+
+/** Every operation of the spec's `paths`, in the spec's order. */
+export const pathOperations: readonly PathOperation[] = Object.entries<any>(spec.paths).flatMap(([path, rawItem]) => {
+  const { node: item } = resolve(rawItem, '');
+  return HTTP_METHODS.filter((method) => item?.[method]?.operationId).map((method) => {
+    const op = item[method];
+    const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: any) => resolve(p, '').node);
+    return {
+      operationId: op.operationId,
+      path,
+      method,
+      statuses: Object.keys(op.responses ?? {}),
+      security: (op.security ?? spec.security ?? []).flatMap((requirement: object) => Object.keys(requirement)),
+      hasBody: Boolean(op.requestBody),
+      queryParams: params.filter((p: any) => p.in === 'query').map((p: any) => p.name),
+    };
+  });
+});
 
 export function operationById(operationId: string): OperationRef {
   const found = operations.get(operationId);
