@@ -4,6 +4,10 @@
  * flight. Every operation that changes what is pending keeps it true in the same transaction;
  * the claim and the next due time read only this table, so their cost does not grow with the
  * deliveries waiting behind heads. Internal to the store.
+ *
+ * The caller's transaction holds the lock of each conversation it passes (`openConversation` for
+ * an accept, `lockConversations` otherwise): on PostgreSQL a head computed without it can miss
+ * deliveries another instance is committing, and a conversation left without a head is never claimed.
  */
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Schema } from './schema.js';

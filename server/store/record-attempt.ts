@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Db } from './database.js';
 import { appendEvents } from './append-events.js';
 import { refreshHeads, releaseLeases } from './delivery-heads.js';
+import { lockConversations } from './lock-conversations.js';
 import { deliveryUpdated, toDelivery, type AttemptRecord } from './records.js';
 import type { Schema } from './schema.js';
 import { isWriteConflict } from './store-errors.js';
@@ -52,6 +53,8 @@ export async function recordAttempts(db: Kysely<Schema>, attempts: readonly Atte
 
 async function writeAttempts(db: Kysely<Schema>, attempts: readonly AttemptResult[]): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    // First: an accept queuing answers in these conversations commits before, or waits.
+    await lockConversations(trx, attempts.map((a) => a.conversationId));
     await trx
       .insertInto('attempts')
       .values(

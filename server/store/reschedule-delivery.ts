@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { refreshHead } from './delivery-heads.js';
+import { lockConversations } from './lock-conversations.js';
 import { appendEvents } from './append-events.js';
 import { deliveryUpdated, toDelivery, type DeliveryRecord } from './records.js';
 import type { Schema } from './schema.js';
@@ -13,6 +14,10 @@ import type { Schema } from './schema.js';
  */
 export async function rescheduleDelivery(db: Kysely<Schema>, botId: string, deliveryId: string, now: number): Promise<DeliveryRecord | undefined> {
   return db.transaction().execute(async (trx) => {
+    const found = await trx.selectFrom('deliveries').select('conversation_id').where('id', '=', deliveryId).where('bot_id', '=', botId).executeTakeFirst();
+    if (!found) return undefined;
+    // Before changing what the conversation has pending: an accept queuing answers in it commits before, or waits.
+    await lockConversations(trx, [found.conversation_id]);
     const row = await trx
       .updateTable('deliveries')
       .set({ status: 'pending', next_attempt_at: now, round_attempt_count: 0, updated_at: now })
