@@ -118,10 +118,11 @@ describe('the receiver kit against real deliveries', () => {
     const rotated = (await client.rotateSecret('demo')).data!;
     expect(rotated.previousSecret).toBe(before);
     handler = nodeWebhookHandler({ secrets: [rotated.secret, before], verifyToken: VERIFY_TOKEN, onMessage: (event) => void events.push(event) });
-    const count = raw.length;
-    await client.sendText('demo', SENDER, 'help');
-    await waitFor(() => raw.length > count);
-    const delivery = raw[count]!;
+    // Earlier tests' answers may still arrive, signed before the rotation: read the answer to this send.
+    const sent = (await client.sendText('demo', SENDER, 'help')).data!;
+    const answer = () => raw.find((r) => (JSON.parse(r.body) as { inReplyTo?: string }).inReplyTo === sent.messageId);
+    await waitFor(() => answer() !== undefined, { what: "the answer to 'help'" });
+    const delivery = answer()!;
     expect(delivery.headers['webhook-signature']!.split(' ')).toHaveLength(2);
     await expect(verifyWebhook(delivery.body, delivery.headers, rotated.secret)).resolves.toMatchObject({ senderId: SENDER });
     await expect(verifyWebhook(delivery.body, delivery.headers, before)).resolves.toMatchObject({ senderId: SENDER });

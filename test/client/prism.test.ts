@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookChannelClient, type WebhookChannelClient } from '../../client/index.js';
 import { assertResponseMatchesSpec } from '../support/contract.js';
 import { waitFor } from '../support/wait-for.js';
-import { freePort } from '../support/child-output.js';
+import { exited, freePort } from '../support/child-output.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SENDER = 'a7355930-fa92-11e7-8308-2f056e75d1ee';
@@ -50,10 +50,9 @@ describe('the client against the Prism mock', () => {
   });
 
   afterAll(async () => {
-    if (prism && prism.exitCode === null) {
-      const exited = new Promise((done) => prism.once('exit', done));
+    if (prism) {
       prism.kill('SIGTERM');
-      await exited;
+      await exited(prism);
     }
   });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForLine } from '../support/child-output.js';
+import { exited, waitForLine } from '../support/child-output.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
@@ -50,10 +50,9 @@ describe('the compiled mock on plain Node', () => {
   });
 
   afterAll(async () => {
-    if (receiver && receiver.exitCode === null) {
-      const exited = new Promise((done) => receiver!.once('exit', done));
+    if (receiver) {
       receiver.kill('SIGTERM');
-      await exited;
+      await exited(receiver);
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

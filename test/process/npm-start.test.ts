@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitForLine } from '../support/child-output.js';
+import { exited, waitForLine } from '../support/child-output.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONFIGURED_TOKEN = 'configured-token-never-printed-0123';
@@ -56,9 +56,6 @@ function npmStart(name: string, env: Record<string, string> = {}): ChildProcess 
   children.push(child);
   return child;
 }
-
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((done) => (child.exitCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code))));
 
 /** Whether something still listens on the port: binding it fails while it does. */
 function portIsFree(port: number): Promise<boolean> {

@@ -28,6 +28,16 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, deadlineMs: nu
   });
 }
 
+/**
+ * Resolves once the child has exited, with its exit code (null when a signal ended it), at once if
+ * it already has. A child killed by a signal keeps `exitCode` null and sets `signalCode`: waiting for
+ * `'exit'` after it fired, or checking `exitCode` alone, waits forever.
+ */
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((done) => child.once('exit', (code) => done(code)));
+}
+
 /** A port on 127.0.0.1 that was free a moment ago, for tools that cannot listen on port 0 themselves. */
 export async function freePort(): Promise<number> {
   const server = createServer();

@@ -3,7 +3,7 @@
  * SIGKILL or run several instances on one database. Resolves once it listens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { waitForLine } from './child-output.js';
+import { exited, waitForLine } from './child-output.js';
 import { TEST_TOKEN } from './server.js';
 
 export interface ServerProcess {
@@ -11,6 +11,8 @@ export interface ServerProcess {
   url: string;
   /** SIGKILL, and resolves once the process is gone. */
   kill(): Promise<void>;
+  /** SIGTERM (a graceful stop), and resolves with the exit code once the process is gone. */
+  stop(): Promise<number | null>;
 }
 
 export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
@@ -37,10 +39,12 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
       child,
       url: url!,
       async kill() {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const gone = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGKILL');
-        await gone;
+        await exited(child);
+      },
+      async stop() {
+        child.kill('SIGTERM');
+        return exited(child);
       },
     };
   } catch (error) {
