@@ -32,6 +32,8 @@ export interface Config {
   webhookAllowedHosts: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
+  /** How long a client may take over its requests (server/http/connection-timeouts.ts). */
+  http: HttpTimeouts;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   /** Failed authentications allowed per client address (then 429), apart from any bot's rate limit. */
@@ -48,6 +50,16 @@ export interface Config {
   session: { maxVariables: number; maxBytes: number };
   secretGraceMs: number;
   delivery: DeliveryConfig;
+}
+
+/** Bounds on what a client connection may hold, in ms: a slow or silent client is cut off. */
+export interface HttpTimeouts {
+  /** From the connection (or the end of the previous request) to the end of a request's headers. */
+  headersTimeoutMs: number;
+  /** From the same start to the end of the request's body: at least `headersTimeoutMs`. */
+  requestTimeoutMs: number;
+  /** How long a connection may idle between requests. */
+  keepAliveTimeoutMs: number;
 }
 
 /** The delivery worker's settings: their defaults live here and nowhere else. */
@@ -137,6 +149,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A lease that runs out mid-attempt would let a second copy of a conversation's message overlap the first.
     throw new ConfigError(`WEBHOOK_LEASE: ${env.WEBHOOK_LEASE} is shorter than an attempt can last with WEBHOOK_TIMEOUT=${timeoutMs}ms; use at least ${shortestLease}ms`);
   }
+  const http = {
+    headersTimeoutMs: duration(env, 'HTTP_HEADERS_TIMEOUT', '15s'),
+    requestTimeoutMs: duration(env, 'HTTP_REQUEST_TIMEOUT', '30s'),
+    keepAliveTimeoutMs: duration(env, 'HTTP_KEEP_ALIVE_TIMEOUT', '5s'),
+  };
+  for (const [name, ms] of [['HTTP_HEADERS_TIMEOUT', http.headersTimeoutMs], ['HTTP_REQUEST_TIMEOUT', http.requestTimeoutMs], ['HTTP_KEEP_ALIVE_TIMEOUT', http.keepAliveTimeoutMs]] as const) {
+    // 0 would mean no bound at all to Node's HTTP server.
+    if (ms < 1) throw new ConfigError(`${name}: must be at least 1ms`);
+  }
+  if (http.headersTimeoutMs > http.requestTimeoutMs) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT: ${http.headersTimeoutMs}ms is longer than HTTP_REQUEST_TIMEOUT (${http.requestTimeoutMs}ms), which bounds the headers too`);
+  }
   return {
     host: env.HOST || '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),
@@ -155,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     logLevel,
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    http,
     authFailuresPerSecond: integer(env, 'AUTH_FAILURES_PER_SECOND', 5, 1, 1_000_000),
     authFailuresBurst: integer(env, 'AUTH_FAILURES_BURST', 50, 1, 1_000_000),
     // Sized from measured capacity: about what one instance accepts per second on one core with

@@ -18,6 +18,7 @@ import type { Config } from './config.js';
 import { createSecretBox } from './credentials/secret-box.js';
 import { createDelivery, type DeliveryRuntime } from './delivery/runtime.js';
 import { createHttpApp } from './http/app.js';
+import { answerClientError, connectionTimeoutOptions } from './http/connection-timeouts.js';
 import { channelHandlers } from './http/handlers/channel.js';
 import { conversationHandlers } from './http/handlers/conversations.js';
 import { deliveryHandlers } from './http/handlers/deliveries.js';
@@ -164,10 +165,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   const idempotencyKeyPurge = startIdempotencyKeyPurge({ db: database.db, clock, logger });
   const retention = startRetention({ db: database.db, clock, logger, policy: config.retention });
-  const server = createServer(app.callback());
   // Bounded so a slow client cannot hold a connection open for ever.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 15_000;
+  const server = createServer(connectionTimeoutOptions(config.http), app.callback());
+  server.on('clientError', answerClientError(config.http));
   await listen(server, config.port, config.host);
   // Listening first: the cold start ends at the first answer, not after every validator is built.
   validator.warmUp().catch((error) => logger.error({ err: error }, 'compiling the request validators failed'));

@@ -8,6 +8,7 @@
  * - crashes: repeated SIGKILL of a server process during sustained traffic, on the store the run
  *   uses (SQLite, or PostgreSQL in the `postgres` project: test/support/test-store.ts);
  * - abuse: failed-authentication floods beside authenticated traffic, made-up bot ids;
+ *   slow-loris connections (cut off while authenticated sends are answered);
  * - soak: steady traffic with a healthy receiver, the queue back to zero.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { createTestDatabaseUrl } from '../support/test-store.js';
 import { waitFor } from '../support/wait-for.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { startFaultReceiver, type Attempt, type Fault } from './fault-receiver.js';
+import { openSlowClient, type SlowClient, type SlowKind, type SlowRequest } from './slow-client.js';
 
 const SCALE = Math.max(1, Number(process.env.RELIABILITY_SCALE ?? 1));
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20261129);
@@ -38,19 +40,21 @@ interface Row {
   duplicated: number;
   lost: number;
   outOfOrder: number;
+  /** What else the part measured, in a few words. */
+  notes: string;
 }
 const rows: Row[] = [];
 const row = (category: string): Row => {
-  const r = { category, cases: 0, faults: 0, sent: 0, delivered: 0, duplicated: 0, lost: 0, outOfOrder: 0 };
+  const r = { category, cases: 0, faults: 0, sent: 0, delivered: 0, duplicated: 0, lost: 0, outOfOrder: 0, notes: '' };
   rows.push(r);
   return r;
 };
 
 afterAll(() => {
-  const head = ['category', 'cases', 'faults injected', 'messages sent', 'delivered', 'duplicated', 'lost', 'out of order'];
-  const body = rows.map((r) => [r.category, r.cases, r.faults, r.sent, r.delivered, r.duplicated, r.lost, r.outOfOrder].map(String));
+  const head = ['category', 'cases', 'faults injected', 'messages sent', 'delivered', 'duplicated', 'lost', 'out of order', 'measured'];
+  const body = rows.map((r) => [r.category, r.cases, r.faults, r.sent, r.delivered, r.duplicated, r.lost, r.outOfOrder, r.notes].map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   console.log(['', `reliability summary (RELIABILITY_SCALE=${SCALE}, seed ${SEED})`, line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'));
 });
 
@@ -464,6 +468,74 @@ describe('abuse', () => {
       expect(await metric(server, 'webhook_channel_rate_limit_buckets', 'limit="auth-failures"')).toBe(1);
       expect((await server.call('getHealth')).status).toBe(200);
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('slow-loris', () => {
+  it('cuts off connections that trickle their headers or body, say nothing, or idle, while authenticated sends are answered', PART_TIMEOUT, async () => {
+    const stats = row('slow-loris');
+    // Short bounds, so that the part takes seconds; their defaults are 15 s, 30 s and 5 s.
+    const server = await startTestServer({ HTTP_HEADERS_TIMEOUT: '1s', HTTP_REQUEST_TIMEOUT: '2s', HTTP_KEEP_ALIVE_TIMEOUT: '1s' }, { startDelivery: false });
+    const clients: SlowClient[] = [];
+    try {
+      const path = '/v1/bots/demo/channels/webhook/messages';
+      const body = JSON.stringify(VALID_BODIES.sendMessage);
+      const authenticated: SlowRequest = { method: 'POST', path, headers: { authorization: `Bearer ${TEST_TOKEN}` }, body };
+      const anonymous: SlowRequest = { ...authenticated, headers: {} };
+      const kinds: Array<[SlowKind, SlowRequest]> = [
+        ['silent', authenticated],
+        ['trickling headers', authenticated],
+        ['trickling body', authenticated],
+        ['trickling body', anonymous],
+        ['idle keep-alive', authenticated],
+      ];
+      const opening = Array.from({ length: 10 * SCALE }, () => kinds.map(([kind, request]) => openSlowClient(server.server.port, kind, request))).flat();
+      clients.push(...(await Promise.all(opening)));
+      stats.cases = clients.length;
+      const open = () => clients.filter((c) => c.closedAt === undefined).length;
+
+      // Authenticated traffic while they hang on, paced, until the last one is cut off.
+      const statuses: number[] = [];
+      let openAtFirstSend = 0;
+      const sends = (async () => {
+        for (let i = 0; open() > 0 && i < 10_000; i++) {
+          if (i === 0) openAtFirstSend = open();
+          const res = await server.call('sendMessage', { body: { sender: { id: `reliability-loris-${String(i % 20).padStart(8, '0')}` }, message: { type: 'text', text: 'hi' } } });
+          statuses.push(res.status);
+          stats.sent++;
+          await new Promise((done) => setTimeout(done, 25)); // the traffic's pace, not a wait for a condition
+        }
+      })();
+      await waitFor(() => open() === 0, { timeoutMs: 60_000, intervalMs: 50, what: 'every slow connection to be cut off' });
+      await sends;
+
+      // Sent while they were held (how many were still open depends on the machine's pace, not on the server).
+      expect(openAtFirstSend).toBeGreaterThan(0);
+      expect(statuses.length).toBeGreaterThan(0);
+      expect(statuses.filter((s) => s !== 202)).toEqual([]);
+      // Each was answered as its kind must be, then closed by the server (the clients never close).
+      const firstStatus = (c: SlowClient) => Number(/^HTTP\/1\.1 (\d{3})/.exec(c.received())?.[1]);
+      for (const c of clients) {
+        const what = `${c.kind}: ${c.received().slice(0, 300)}`;
+        if (c.kind === 'idle keep-alive') {
+          expect(firstStatus(c), what).toBe(200);
+        } else if (c.kind === 'trickling body' && firstStatus(c) === 401) {
+          // Refused before its body was read: the 401 is the answer, and the trickle is cut all the same.
+          expect(c.received(), what).toMatch(/application\/problem\+json/);
+        } else {
+          expect(firstStatus(c), what).toBe(408);
+          expect(c.received(), what).toMatch(/content-type: application\/problem\+json/i);
+          expect(JSON.parse(c.received().slice(c.received().indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 408, title: 'Request Timeout' });
+        }
+      }
+      stats.faults = clients.length;
+      const longest = (kind: SlowKind) => (Math.max(...clients.filter((c) => c.kind === kind).map((c) => c.closedAt! - c.openedAt)) / 1000).toFixed(1);
+      stats.notes = `cut off within ${longest('silent')} s silent, ${longest('trickling headers')} s headers, ${longest('trickling body')} s body, ${longest('idle keep-alive')} s idle (bounds 1, 2, 1 s)`;
+      expect((await server.call('getHealth')).status).toBe(200);
+    } finally {
+      for (const c of clients) c.destroy();
       await server.close();
     }
   });

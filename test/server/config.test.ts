@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       channelBacklogLimit: 10_000,
       rateLimitPerSecond: 1_000,
       rateLimitBurst: 2_000,
+      http: { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 },
     });
     expect(config.delivery.retryScheduleMs).toEqual([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
     expect(config.delivery.timeoutMs).toBe(10_000);
@@ -74,6 +75,8 @@ describe('loadConfig', () => {
     ['a short demo token', { DEMO_BOT_TOKEN: 'short' }, /DEMO_BOT_TOKEN: must be at least 16 characters/],
     ['a database this server does not speak, without echoing its password', { DATABASE_URL: 'mysql://app:s3cret@db/app' }, /DATABASE_URL: must be sqlite:PATH or postgres:\/\/.* \(got mysql:\/\/…@db\/app\)$/],
     ['a pool of no connections', { DATABASE_POOL_SIZE: '0' }, /DATABASE_POOL_SIZE: '0' must be a whole number from 1 to 1000/],
+    ['a header bound longer than the request bound', { HTTP_HEADERS_TIMEOUT: '40s' }, /HTTP_HEADERS_TIMEOUT: 40000ms is longer than HTTP_REQUEST_TIMEOUT \(30000ms\)/],
+    ['no bound on an idle connection', { HTTP_KEEP_ALIVE_TIMEOUT: '0' }, /HTTP_KEEP_ALIVE_TIMEOUT: must be at least 1ms/],
     ['a statement timeout that is not a duration', { DATABASE_STATEMENT_TIMEOUT: 'long' }, /DATABASE_STATEMENT_TIMEOUT: 'long' is not a duration/],
   ])('refuses %s with a message naming the variable', (_name, env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
