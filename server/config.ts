@@ -79,6 +79,10 @@ export interface DeliveryConfig {
   /** The longest sleep between claims when nothing wakes the worker (work queued by other instances), in ms. */
   pollMs: number;
   shutdownGraceMs: number;
+  /** PostgreSQL: how often an instance writes that it is alive, in ms. */
+  heartbeatMs: number;
+  /** PostgreSQL: an instance whose latest heartbeat is older than this is taken for stopped and its leases are freed, in ms. */
+  instanceTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -161,6 +165,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (http.headersTimeoutMs > http.requestTimeoutMs) {
     throw new ConfigError(`HTTP_HEADERS_TIMEOUT: ${http.headersTimeoutMs}ms is longer than HTTP_REQUEST_TIMEOUT (${http.requestTimeoutMs}ms), which bounds the headers too`);
   }
+  const heartbeatMs = duration(env, 'HEARTBEAT_INTERVAL', '2s');
+  if (heartbeatMs < 10) throw new ConfigError('HEARTBEAT_INTERVAL: must be at least 10ms');
+  const instanceTimeoutMs = duration(env, 'HEARTBEAT_TIMEOUT', '10s');
+  if (instanceTimeoutMs < 3 * heartbeatMs) {
+    // One late heartbeat (a busy database, a long pause) must not make a live instance lose its leases.
+    throw new ConfigError(`HEARTBEAT_TIMEOUT: ${instanceTimeoutMs}ms must be at least 3 × HEARTBEAT_INTERVAL (${3 * heartbeatMs}ms)`);
+  }
   return {
     host: env.HOST || '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),
@@ -208,6 +219,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxRetryAfterMs: MAX_RETRY_AFTER_MS,
       pollMs: 1_000,
       shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '10s'),
+      heartbeatMs,
+      instanceTimeoutMs,
     },
   };
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.js';
 
-export type IdKind = 'msg' | 'cnv' | 'dlv' | 'chn';
+export type IdKind = 'msg' | 'cnv' | 'dlv' | 'chn' | 'ins';
 export type IdGenerator = (kind: IdKind) => string;
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -24,11 +24,12 @@ export interface DeliveryStore {
   releaseLeases(): Promise<number>;
 }
 
-export function deliveryStore(db: Kysely<Schema>): DeliveryStore {
+/** `owner`: this instance's id, written on the leases it takes (see `ClaimOptions.owner`). */
+export function deliveryStore(db: Kysely<Schema>, { owner }: { owner?: string } = {}): DeliveryStore {
   // Attempts that end together are recorded together: one commit for many deliveries.
   const recordAttempt = batchedWrites<AttemptResult>((attempts) => recordAttempts(db, attempts));
   return {
-    claimDueDeliveries: (opts) => claimDueDeliveries(db, opts),
+    claimDueDeliveries: (opts) => claimDueDeliveries(db, { ...opts, owner }),
     recordAttempt,
     nextDueAt: () => nextDueAt(db),
     countPendingDeliveries: () => countPendingDeliveries(db),

@@ -8,6 +8,9 @@ import type { WebhookUrlVerifier } from '../channel/context.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../store/database.js';
+import { recordHeartbeat, releaseStoppedInstances, removeInstance } from '../store/instance-heartbeats.js';
+import { createIdGenerator } from '../ids.js';
+import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { deliveryStore } from './delivery-store.js';
 import { createWebhookDispatcher } from './dispatcher.js';
 import { HandshakeError, verifyWebhookUrl } from './handshake.js';
@@ -45,8 +48,11 @@ export function createDelivery(deps: {
   const guard = new UrlGuard({ allowedHosts: config.webhookAllowedHosts });
   const dispatcher = createWebhookDispatcher(guard, { connectTimeoutMs: config.delivery.timeoutMs });
   const testReceiver = new TestReceiver(database.db, clock, deps.botIds);
+  // Instances sharing a database (PostgreSQL) name the leases they take, and beat: the others free
+  // a stopped one's leases at once. One process owns an SQLite store and frees them at start.
+  const instanceId = database.dialect === 'postgres' ? createIdGenerator(clock)('ins') : undefined;
   const worker = new DeliveryWorker({
-    store: deliveryStore(database.db),
+    store: deliveryStore(database.db, { owner: instanceId }),
     dispatcher,
     logger,
     registry,
@@ -59,6 +65,7 @@ export function createDelivery(deps: {
     send: (request) => (testReceiver.botOf(request.url) === undefined ? sendAttempt(request) : testReceiver.deliver(request)),
   });
 
+  let heartbeat: Heartbeat | undefined;
   let stopping: Promise<void> | undefined;
   return {
     worker,
@@ -78,10 +85,30 @@ export function createDelivery(deps: {
       }
     },
     wake: () => worker.wake(),
-    start: () => worker.start(),
+    start() {
+      if (instanceId && !heartbeat) {
+        const db = database.db;
+        heartbeat = startHeartbeat({
+          store: {
+            beat: (now, first) => recordHeartbeat(db, instanceId, now, first),
+            releaseStopped: (staleBefore) => releaseStoppedInstances(db, staleBefore),
+            remove: () => removeInstance(db, instanceId),
+          },
+          clock,
+          logger,
+          intervalMs: config.delivery.heartbeatMs,
+          timeoutMs: config.delivery.instanceTimeoutMs,
+          onFreed: () => worker.wake(),
+        });
+      }
+      worker.start();
+    },
     stop(graceMs = config.delivery.shutdownGraceMs) {
       stopping ??= (async () => {
         await worker.stop({ graceMs });
+        // What the shutdown aborted is free for the other instances now, not when its lease runs out.
+        await heartbeat?.stop();
+        await heartbeat?.leave();
         await dispatcher.close();
       })();
       return stopping;

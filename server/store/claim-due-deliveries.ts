@@ -36,6 +36,11 @@ export interface ClaimOptions {
   perChannel?: number;
   /** Attempts in flight now, by bot id: a channel gets `perChannel` minus these. */
   inFlight?: ReadonlyMap<string, number>;
+  /**
+   * The claiming instance (`instances.id`), written on each lease it takes: when its heartbeat
+   * stops, the others free these leases at once (`releaseStoppedInstances`). None: the leases run out.
+   */
+  owner?: string;
 }
 
 /**
@@ -55,7 +60,7 @@ export interface ClaimOptions {
  * `now + leaseMs`.
  */
 export async function claimDueDeliveries(db: Kysely<Schema>, opts: ClaimOptions): Promise<ClaimedDelivery[]> {
-  const { now, leaseMs, limit, perChannel = limit, inFlight } = opts;
+  const { now, leaseMs, limit, perChannel = limit, inFlight, owner = null } = opts;
   if (limit <= 0) return [];
   return db.transaction().execute(async (trx) => {
     const channels = await trx
@@ -86,7 +91,7 @@ export async function claimDueDeliveries(db: Kysely<Schema>, opts: ClaimOptions)
     const leaseUntil = now + leaseMs;
     await trx
       .updateTable('delivery_heads')
-      .set({ lease_until: leaseUntil, ready_at: leaseUntil })
+      .set({ lease_until: leaseUntil, ready_at: leaseUntil, leased_by: owner })
       .where('conversation_id', 'in', taken.map((h) => h.conversation_id))
       .execute();
     const ids = taken.map((h) => h.delivery_id);

@@ -22,7 +22,7 @@ export async function addHeads(db: Db, heads: ReadonlyArray<{ conversationId: st
   if (heads.length === 0) return;
   await db
     .insertInto('delivery_heads')
-    .values(heads.map((h) => ({ conversation_id: h.conversationId, bot_id: h.botId, delivery_id: h.deliveryId, lease_until: null, ready_at: dueAt })))
+    .values(heads.map((h) => ({ conversation_id: h.conversationId, bot_id: h.botId, delivery_id: h.deliveryId, lease_until: null, ready_at: dueAt, leased_by: null })))
     .onConflict((oc) => oc.column('conversation_id').doNothing())
     .execute();
 }
@@ -99,7 +99,7 @@ export async function releaseLeases(db: Db, held: ReadonlyArray<{ conversationId
   for (const [leaseUntil, conversationIds] of byLease) {
     await db
       .updateTable('delivery_heads')
-      .set({ lease_until: null })
+      .set({ lease_until: null, leased_by: null })
       .where('conversation_id', 'in', conversationIds)
       .where('lease_until', '=', leaseUntil)
       .execute();

@@ -10,6 +10,7 @@ export async function releaseLeases(db: Db): Promise<number> {
     .updateTable('delivery_heads')
     .set((eb) => ({
       lease_until: null,
+      leased_by: null,
       ready_at: eb.selectFrom('deliveries as d').select('d.next_attempt_at').whereRef('d.id', '=', 'delivery_heads.delivery_id'),
     }))
     .where('lease_until', 'is not', null)

@@ -93,6 +93,16 @@ export interface DeliveryHeadsTable {
   lease_until: number | null;
   /** When the head may be claimed: its next attempt time, or its lease's end when later. */
   ready_at: number;
+  /** The instance whose claim holds the lease (`instances.id`); null without a lease, or when the claimer gave none. */
+  leased_by: string | null;
+}
+
+/** One row per running instance sharing the database (PostgreSQL), kept fresh by its heartbeat. */
+export interface InstancesTable {
+  id: string;
+  started_at: number;
+  /** The instance's clock at its latest heartbeat, ms since the epoch. */
+  heartbeat_at: number;
 }
 
 export interface AttemptsTable {
@@ -139,6 +149,7 @@ export interface Schema {
   messages: MessagesTable;
   deliveries: DeliveriesTable;
   delivery_heads: DeliveryHeadsTable;
+  instances: InstancesTable;
   attempts: AttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;

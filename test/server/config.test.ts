@@ -30,6 +30,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WEBHOOK_TIMEOUT: '2s', WEBHOOK_LEASE: '10s' })).toThrow(/WEBHOOK_LEASE: 10s is shorter than an attempt can last .* use at least 11000ms/);
   });
 
+  it('beats every 2 s and takes an instance silent for 10 s for stopped, unless told otherwise', () => {
+    expect(loadConfig({}).delivery).toMatchObject({ heartbeatMs: 2_000, instanceTimeoutMs: 10_000 });
+    expect(loadConfig({ HEARTBEAT_INTERVAL: '200ms', HEARTBEAT_TIMEOUT: '1s' }).delivery).toMatchObject({ heartbeatMs: 200, instanceTimeoutMs: 1_000 });
+  });
+
   it('reads the environment', () => {
     const config = loadConfig({
       PORT: '8080',
@@ -77,6 +82,8 @@ describe('loadConfig', () => {
     ['a pool of no connections', { DATABASE_POOL_SIZE: '0' }, /DATABASE_POOL_SIZE: '0' must be a whole number from 1 to 1000/],
     ['a header bound longer than the request bound', { HTTP_HEADERS_TIMEOUT: '40s' }, /HTTP_HEADERS_TIMEOUT: 40000ms is longer than HTTP_REQUEST_TIMEOUT \(30000ms\)/],
     ['no bound on an idle connection', { HTTP_KEEP_ALIVE_TIMEOUT: '0' }, /HTTP_KEEP_ALIVE_TIMEOUT: must be at least 1ms/],
+    ['a heartbeat timeout of fewer than 3 beats', { HEARTBEAT_INTERVAL: '1s', HEARTBEAT_TIMEOUT: '2s' }, /HEARTBEAT_TIMEOUT: 2000ms must be at least 3 × HEARTBEAT_INTERVAL \(3000ms\)/],
+    ['a heartbeat of no interval', { HEARTBEAT_INTERVAL: '0' }, /HEARTBEAT_INTERVAL: must be at least 10ms/],
     ['a statement timeout that is not a duration', { DATABASE_STATEMENT_TIMEOUT: 'long' }, /DATABASE_STATEMENT_TIMEOUT: 'long' is not a duration/],
   ])('refuses %s with a message naming the variable', (_name, env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -22,6 +22,8 @@ export interface ScriptedAnswer {
   delayMs?: number;
   /** Destroy the socket instead of answering. */
   hangUp?: boolean;
+  /** Answer only once this settles: the request is held until the test lets it go. */
+  until?: Promise<unknown>;
 }
 
 export interface WebhookReceiver {
@@ -63,6 +65,7 @@ export async function startWebhookReceiver(
     const index = received.push(webhook) - 1;
     const answer = options.answer?.(webhook, index) ?? { status: 200 };
     if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+    if (answer.until) await answer.until.catch(() => undefined);
     if (answer.hangUp) {
       req.socket.destroy();
       return;

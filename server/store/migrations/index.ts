@@ -6,6 +6,7 @@ import { channelIdOptionalVerifyToken } from './0004-channel-id-optional-verify-
 import { hardening } from './0006-hardening.js';
 import { events } from './0008-events.js';
 import { attemptRequests } from './0009-attempt-requests.js';
+import { instanceHeartbeats } from './0010-instance-heartbeats.js';
 
 /** Numbered migrations, applied in name order. Add a file per change; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ export const migrations: Record<string, Migration> = {
   '0006-hardening': hardening,
   '0008-events': events,
   '0009-attempt-requests': attemptRequests,
+  '0010-instance-heartbeats': instanceHeartbeats,
 };
 
 export const migrationProvider: MigrationProvider = {
