@@ -9,8 +9,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
 import pg from 'pg';
 import { createConcurrentWrites } from './concurrent-writes.js';
-import { createGroupCommit, type GroupCommit } from './group-commit.js';
+import { createGroupCommit, type DeferredSync, type GroupCommit } from './group-commit.js';
 import { migrationProvider } from './migrations/index.js';
+import { walSync } from './wal-sync.js';
 import type { Schema } from './schema.js';
 
 export type Db = Kysely<Schema> | Transaction<Schema>;
@@ -88,7 +89,8 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   const memory = path === ':memory:';
   if (!memory) createPrivateFile(path);
   const sqlite = new BetterSqlite3(memory ? ':memory:' : path);
-  // WAL lets readers run beside the writer; FULL makes each commit durable, since a 202 promises no loss.
+  // WAL lets readers run beside the writer; FULL makes each commit durable, since a 202 promises no
+  // loss (the accepts' batches wait for the disk off the event loop instead: wal-sync.ts).
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
@@ -97,7 +99,17 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   sqlite.pragma(`busy_timeout = ${options.connectTimeoutMs ?? 5_000}`);
   const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrate(db);
-  return withWrites(db, { db, dialect: 'sqlite' });
+  if (memory) return withWrites(db, { db, dialect: 'sqlite' });
+  // The accepts' batches are made durable off the event loop (wal-sync.ts); a 202 still waits for the disk.
+  const deferredSync = walSync<Schema>(path);
+  const database = withWrites(db, { db, dialect: 'sqlite' }, deferredSync);
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await deferredSync.close();
+    },
+  };
 }
 
 /**
@@ -201,8 +213,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
  * Adds the write path: SQLite's group commit (one writer, one fsync per batch), or PostgreSQL's
  * concurrent transactions over the pool (see concurrent-writes.ts for why).
  */
-function withWrites(db: Kysely<Schema>, database: Omit<Database, 'writes' | 'close'>): Database {
-  const writes = database.dialect === 'postgres' ? createConcurrentWrites(db) : createGroupCommit(db, { maxBatch: MAX_WRITE_BATCH });
+function withWrites(db: Kysely<Schema>, database: Omit<Database, 'writes' | 'close'>, deferredSync?: DeferredSync<Schema>): Database {
+  const writes = database.dialect === 'postgres' ? createConcurrentWrites(db) : createGroupCommit(db, { maxBatch: MAX_WRITE_BATCH, deferredSync });
   return {
     ...database,
     writes,

@@ -116,4 +116,77 @@ describe('group commit', () => {
     expect(await parentIds()).toEqual([1, 2, 3]);
     await expect(writes.run(insertParent(4))).rejects.toThrow(/closing/);
   });
+
+  describe('with a deferred sync (SQLite: the disk waited for off the event loop)', () => {
+    /** A sync the test completes by hand; `relax`/`restore` are logged among the statements. */
+    function manualSync() {
+      const waiting: Array<{ resolve(): void; reject(error: Error): void }> = [];
+      return {
+        waiting,
+        deferredSync: {
+          relax: async () => void events.push('relax'),
+          restore: async () => void events.push('restore'),
+          sync: () => new Promise<void>((resolve, reject) => (events.push('sync'), waiting.push({ resolve, reject }))),
+        },
+      };
+    }
+    const until = async (condition: () => boolean) => {
+      for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(condition()).toBe(true);
+    };
+
+    it('settles units only once the sync after their commit has resolved', async () => {
+      const { waiting, deferredSync } = manualSync();
+      const writes = createGroupCommit(db, { maxBatch: 100, deferredSync });
+      const settled = [1, 2].map((id) => writes.run(insertParent(id)).then(() => events.push(`settled ${id}`)));
+      await until(() => waiting.length === 1);
+      expect(events).toEqual(['relax', 'begin', 'savepoint', 'insert', 'release', 'savepoint', 'insert', 'release', 'commit', 'restore', 'sync']);
+      expect(writes.pending()).toBe(2);
+      waiting[0]!.resolve();
+      await Promise.all(settled);
+      expect(events.slice(-2)).toEqual(['settled 1', 'settled 2']);
+    });
+
+    it('commits the next batch while the previous one waits for its sync', async () => {
+      const { waiting, deferredSync } = manualSync();
+      const writes = createGroupCommit(db, { maxBatch: 1, deferredSync });
+      const first = writes.run(insertParent(1));
+      const second = writes.run(insertParent(2));
+      await until(() => waiting.length === 2);
+      expect(events.filter((e) => e === 'commit')).toHaveLength(2);
+      waiting[0]!.resolve();
+      waiting[1]!.resolve();
+      expect(await Promise.all([first, second])).toEqual([1, 2]);
+    });
+
+    it('fails the units a failed sync leaves in doubt, and those that failed by themselves with their own error', async () => {
+      const { waiting, deferredSync } = manualSync();
+      const writes = createGroupCommit(db, { maxBatch: 100, deferredSync });
+      const own = new Error('the bot failed');
+      const results = Promise.allSettled([
+        writes.run(insertParent(1)),
+        writes.run(async () => {
+          throw own;
+        }),
+      ]);
+      await until(() => waiting.length === 1);
+      const diskError = new Error('EIO: i/o error, fdatasync');
+      waiting[0]!.reject(diskError);
+      expect((await results).map((r) => (r as PromiseRejectedResult).reason)).toEqual([diskError, own]);
+    });
+
+    it('lets close wait for the sync of the last batch', async () => {
+      const { waiting, deferredSync } = manualSync();
+      const writes = createGroupCommit(db, { maxBatch: 100, deferredSync });
+      const unit = writes.run(insertParent(1));
+      await until(() => waiting.length === 1);
+      let closed = false;
+      const closing = writes.close().then(() => (closed = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(closed).toBe(false);
+      waiting[0]!.resolve();
+      await closing;
+      expect(await unit).toBe(1);
+    });
+  });
 });
