@@ -1,6 +1,6 @@
 /**
  * The webhook settings: URL, verify token, handshake on or off, the status (with the reason when
- * disabled); the signing secret, masked, with reveal and rotate (and the previous secret's
+ * disabled); the signing secret, masked, with reveal and rotate (and each replaced secret's
  * remaining grace); and the built-in test receiver, one click away, with what it received.
  */
 import type { components } from '../spec/generated/api.js';
@@ -87,7 +87,10 @@ export function mountSettings(root: HTMLElement, session: Session, client: Webho
       secretView,
       h('p', {}, h('code', { class: 'secret-value' }, revealed ? secret.secret : masked), ' '),
       h('p', {}, h('button', { type: 'button', 'aria-pressed': String(revealed), onclick: () => ((revealed = !revealed), renderSecret()) }, revealed ? 'Hide' : 'Reveal'), ' ', h('button', { type: 'button', onclick: () => void rotate() }, 'Rotate')),
-      secret.previousExpiresAt ? h('p', { class: 'muted' }, 'The previous secret also signs until ', time(secret.previousExpiresAt), ` (${remaining(secret.previousExpiresAt)} left).`) : null,
+      // Each replaced secret signs until its own grace period ends (several after quick rotations).
+      ...(secret.previousSecrets ?? []).map((previous, i) =>
+        h('p', { class: 'muted' }, i === 0 ? 'The previous secret also signs until ' : 'An earlier secret also signs until ', time(previous.expiresAt), ` (${remaining(previous.expiresAt)} left).`),
+      ),
     );
   };
 

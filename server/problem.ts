@@ -110,6 +110,12 @@ export class Problem extends Error {
       'retry-after': String(Math.min(MAX_RETRY_AFTER_SECONDS, retryAfterSeconds)),
     });
   }
+  /** A rotation while `max` replaced secrets still sign (server/channel/configure-channel.ts); nothing changed. */
+  static tooManyRotations(max: number, retryAfterSeconds: number): Problem {
+    return new Problem(429, 'too-many-rotations', 'Too Many Requests',
+      `${max} replaced signing secrets still sign; the secret was not rotated. Try again after Retry-After seconds, when the first of them stops signing.`,
+      undefined, { 'retry-after': String(Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, retryAfterSeconds))) });
+  }
   /** The bot's active channel has more deliveries due than the bound (server/channel/backlog-guard.ts). */
   static backlogFull(botId: string, limit: number, retryAfterSeconds: number): Problem {
     return new Problem(429, 'backlog-full', 'Too Many Requests',

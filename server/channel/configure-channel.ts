@@ -2,7 +2,7 @@ import { hashVerifyToken } from '../credentials/verify-token.js';
 import { Problem } from '../problem.js';
 import { findChannel, rotateSecret, saveChannel, type ChannelRecord } from '../store/index.js';
 import type { ChannelContext } from './context.js';
-import { generateSigningSecret } from './signing-secret.js';
+import { generateSigningSecret, MAX_PREVIOUS_SECRETS } from './signing-secret.js';
 
 /**
  * Saves the webhook configuration, but only once the URL passed the address rules and echoed the
@@ -54,19 +54,25 @@ export async function listChannels(ctx: ChannelContext, botId: string): Promise<
   return channel ? [channel] : [];
 }
 
-/** A new secret; the previous one keeps signing beside it for the grace period. */
+/**
+ * A new secret. The one it replaces keeps signing beside it for the grace period, and so do those
+ * earlier rotations replaced, each until its own grace period ends. Refused (429) while
+ * MAX_PREVIOUS_SECRETS replaced secrets still sign.
+ */
 export async function rotateSigningSecret(ctx: ChannelContext, botId: string): Promise<ChannelRecord> {
   await getChannel(ctx, botId);
   const now = ctx.clock.now();
-  const rotated = await rotateSecret(ctx.database.db, {
+  const result = await rotateSecret(ctx.database.db, {
     botId,
     secret: ctx.secrets.seal(generateSigningSecret()),
     previousExpiresAt: now + ctx.config.secretGraceMs,
     now,
+    maxPrevious: MAX_PREVIOUS_SECRETS,
   });
-  if (!rotated) throw Problem.notFound(`No webhook channel is configured for bot '${botId}'.`);
-  ctx.logger.info({ botId }, 'webhook signing secret rotated');
-  return rotated;
+  if (result.outcome === 'no-channel') throw Problem.notFound(`No webhook channel is configured for bot '${botId}'.`);
+  if (result.outcome === 'limit') throw Problem.tooManyRotations(MAX_PREVIOUS_SECRETS, Math.ceil((result.signingUntil - now) / 1000));
+  ctx.logger.info({ botId, previousSigning: result.channel.previousSecrets.length }, 'webhook signing secret rotated');
+  return result.channel;
 }
 
 export function requireBot(ctx: ChannelContext, botId: string): void {

@@ -2,12 +2,13 @@
  * Retention: what the store keeps, and for how long. Delivered deliveries and their attempts go
  * after `deliveryRetentionMs` (failed and pending ones stay: they are still to be redelivered or
  * sent), and so does the event log (the event stream's); the conversations' history goes after
- * `historyRetentionMs` (a message with a delivery left stays with it). Purged at start and then hourly, in small batches, each its own short
+ * `historyRetentionMs` (a message with a delivery left stays with it); replaced signing secrets
+ * go when their grace period ends. Purged at start and then hourly, in small batches, each its own short
  * transaction, yielding between batches so that sends are not held up behind a long delete.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { purgeDeliveredDeliveries, purgeOldEvents, purgeOldMessages, type Db } from '../store/index.js';
+import { purgeDeliveredDeliveries, purgeExpiredSecrets, purgeOldEvents, purgeOldMessages, type Db } from '../store/index.js';
 
 export const RETENTION_INTERVAL_MS = 3_600_000;
 export const RETENTION_BATCH = 500;
@@ -23,7 +24,7 @@ export async function purgeExpired(
   clock: Clock,
   policy: RetentionPolicy,
   batch = RETENTION_BATCH,
-): Promise<{ deliveries: number; messages: number; events: number }> {
+): Promise<{ deliveries: number; messages: number; events: number; secrets: number }> {
   let deliveries = 0;
   let messages = 0;
   let events = 0;
@@ -45,7 +46,9 @@ export async function purgeExpired(
     if (deleted < batch) break;
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return { deliveries, messages, events };
+  // Replaced signing secrets whose grace period ended: a handful per channel at most, one statement.
+  const secrets = await purgeExpiredSecrets(db, { now: clock.now() });
+  return { deliveries, messages, events, secrets };
 }
 
 /** Runs `purgeExpired` now and every `intervalMs`; `stop` waits for a pass under way. */
@@ -58,7 +61,9 @@ export function startRetention(
     running = running.then(() =>
       purgeExpired(deps.db, deps.clock, deps.policy).then(
         (purged) => {
-          if (purged.deliveries + purged.messages + purged.events > 0) deps.logger.info(purged, 'retention: purged delivered deliveries, old history and old events');
+          if (purged.deliveries + purged.messages + purged.events + purged.secrets > 0) {
+            deps.logger.info(purged, 'retention: purged delivered deliveries, old history, old events and expired signing secrets');
+          }
         },
         (error) => deps.logger.warn({ err: error }, 'retention purge failed; trying again later'),
       ),

@@ -12,7 +12,7 @@ export interface BotMessageDelivery {
   webhookId: string;
   event: Omit<BotMessageEvent, 'verifyToken'>;
   /** `verifyToken` `null`: none configured, and the body carries no `verifyToken` field at all. */
-  channel: { verifyToken: string | null; secret: string; previousSecret: string | null; previousExpiresAt: number | null };
+  channel: { verifyToken: string | null } & Parameters<typeof signingSecrets>[0];
 }
 
 export interface WebhookRequest {

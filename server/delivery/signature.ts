@@ -45,11 +45,15 @@ export function signatureHeader(secrets: readonly string[], content: SignedConte
   return secrets.map((secret) => sign(secret, content)).join(' ');
 }
 
-/** The secrets that sign at `now`: the current one, and the previous one until its grace period ends. */
+/**
+ * The secrets that sign at `now`: the current one first, then every secret a rotation replaced
+ * until its own grace period ends (`expiresAt`, exclusive), each once. A second rotation inside
+ * the first one's grace period so takes nothing away from what the first answer promised.
+ */
 export function signingSecrets(
-  channel: { secret: string; previousSecret: string | null; previousExpiresAt: number | null },
+  channel: { secret: string; previousSecrets: readonly { secret: string; expiresAt: number }[] },
   now: number,
 ): string[] {
-  const previousStillSigns = channel.previousSecret !== null && channel.previousExpiresAt !== null && now < channel.previousExpiresAt;
-  return previousStillSigns ? [channel.secret, channel.previousSecret!] : [channel.secret];
+  const stillSigning = channel.previousSecrets.filter((p) => now < p.expiresAt).map((p) => p.secret);
+  return [...new Set([channel.secret, ...stillSigning])];
 }

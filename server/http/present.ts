@@ -28,12 +28,16 @@ export function presentChannel(c: ChannelRecord, publicBaseUrl: string): Schemas
   };
 }
 
-/** The current secret, and the previous one while it still signs. */
+/**
+ * The current secret, and the replaced ones that still sign at `now` (the last replaced first);
+ * `previousSecret` and `previousExpiresAt` repeat the first of them, as before there could be several.
+ */
 export function presentSecret(c: ChannelRecord, now: number): Schemas['WebhookSecret'] {
-  const { previousSecret, previousExpiresAt } = c;
+  const previous = c.previousSecrets.filter((p) => p.expiresAt > now).map((p) => ({ secret: p.secret, expiresAt: iso(p.expiresAt) }));
+  const [last] = previous;
   return {
     secret: c.secret,
-    ...(previousSecret !== null && previousExpiresAt !== null && previousExpiresAt > now && { previousSecret, previousExpiresAt: iso(previousExpiresAt) }),
+    ...(last && { previousSecret: last.secret, previousExpiresAt: last.expiresAt, previousSecrets: previous }),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { openSecret } from '../credentials/secret-box.js';
 import { engineOf } from './database.js';
 import type { Schema } from './schema.js';
-import { toDelivery, type DeliveryRecord } from './records.js';
+import { toDelivery, toPreviousSecrets, type DeliveryRecord, type PreviousSecret } from './records.js';
 
 /** The channel as it is when the attempt starts: the attempt is sent with these and recorded against them. */
 export interface ClaimedChannel {
@@ -10,8 +10,8 @@ export interface ClaimedChannel {
   /** Null: none configured, and the body carries no `verifyToken`. */
   verifyToken: string | null;
   secret: string;
-  previousSecret: string | null;
-  previousExpiresAt: number | null;
+  /** The secrets rotations replaced that still sign at the claim's `now`, newest first. */
+  previousSecrets: PreviousSecret[];
   /** When this configuration was verified: with `url`, tells an answer for it from one for a newer configuration. */
   verifiedAt: number | null;
 }
@@ -65,7 +65,7 @@ export async function claimDueDeliveries(db: Kysely<Schema>, opts: ClaimOptions)
   return db.transaction().execute(async (trx) => {
     const channels = await trx
       .selectFrom('channels')
-      .select(['bot_id', 'url', 'verify_token', 'secret', 'previous_secret', 'previous_expires_at', 'verified_at'])
+      .select(['bot_id', 'url', 'verify_token', 'secret', 'verified_at'])
       .where('status', '=', 'active')
       .execute();
     const offers: Array<{ botId: string; heads: Array<{ conversation_id: string; delivery_id: string; ready_at: number }> }> = [];
@@ -101,9 +101,19 @@ export async function claimDueDeliveries(db: Kysely<Schema>, opts: ClaimOptions)
       .where('id', 'in', ids)
       .execute();
     const rows = await trx.selectFrom('deliveries').selectAll().where('id', 'in', ids).execute();
+    // On PostgreSQL a rotation that commits after the channels were read may show here already:
+    // it only adds the secret read above as current, which signs anyway (signingSecrets dedupes).
+    const previous = await trx
+      .selectFrom('previous_secrets')
+      .select(['id', 'bot_id', 'secret', 'expires_at'])
+      .where('bot_id', 'in', [...new Set(rows.map((row) => row.bot_id))])
+      .where('expires_at', '>', now)
+      .execute();
 
     const byBot = new Map(channels.map((c) => [c.bot_id, c]));
     const byId = new Map(rows.map((row) => [row.id, row]));
+    const previousByBot = new Map<string, typeof previous>();
+    for (const row of previous) previousByBot.set(row.bot_id, [...(previousByBot.get(row.bot_id) ?? []), row]);
     return ids.map((id) => {
       const row = byId.get(id)!;
       const channel = byBot.get(row.bot_id)!;
@@ -117,8 +127,7 @@ export async function claimDueDeliveries(db: Kysely<Schema>, opts: ClaimOptions)
           url: channel.url,
           verifyToken: openSecret(channel.verify_token),
           secret: openSecret(channel.secret),
-          previousSecret: openSecret(channel.previous_secret),
-          previousExpiresAt: channel.previous_expires_at === null ? null : Number(channel.previous_expires_at),
+          previousSecrets: toPreviousSecrets(previousByBot.get(row.bot_id) ?? []),
           verifiedAt: channel.verified_at === null ? null : Number(channel.verified_at),
         },
       };

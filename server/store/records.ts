@@ -19,10 +19,16 @@ export interface ChannelRecord {
   disabledAt: number | null;
   verifiedAt: number | null;
   secret: string;
-  previousSecret: string | null;
-  previousExpiresAt: number | null;
+  /** The secrets rotations replaced, newest first, each signing until its own `expiresAt` (expired ones may linger until purged). */
+  previousSecrets: PreviousSecret[];
   createdAt: number;
   updatedAt: number;
+}
+
+/** A secret a rotation replaced, opened, and when it stops signing (ms since the epoch). */
+export interface PreviousSecret {
+  secret: string;
+  expiresAt: number;
 }
 
 export interface ConversationRecord {
@@ -84,7 +90,8 @@ export interface AttemptRecord {
 const num = (v: unknown): number => Number(v);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-export function toChannel(row: ChannelsTable): ChannelRecord {
+/** A channel row and its `previous_secrets` rows (any order). */
+export function toChannel(row: ChannelsTable, previous: readonly PreviousSecretRow[]): ChannelRecord {
   return {
     id: row.id,
     botId: row.bot_id,
@@ -96,11 +103,22 @@ export function toChannel(row: ChannelsTable): ChannelRecord {
     disabledAt: numOrNull(row.disabled_at),
     verifiedAt: numOrNull(row.verified_at),
     secret: openSecret(row.secret),
-    previousSecret: openSecret(row.previous_secret),
-    previousExpiresAt: numOrNull(row.previous_expires_at),
+    previousSecrets: toPreviousSecrets(previous),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
   };
+}
+
+/** What a `previous_secrets` row is read as (its id comes back as a string from PostgreSQL). */
+export interface PreviousSecretRow {
+  id: number | string;
+  secret: string;
+  expires_at: number;
+}
+
+/** Opened, the last replaced first: the order `WebhookSecret.previousSecrets` lists them in. */
+export function toPreviousSecrets(rows: readonly PreviousSecretRow[]): PreviousSecret[] {
+  return [...rows].sort((a, b) => num(b.id) - num(a.id)).map((row) => ({ secret: openSecret(row.secret), expiresAt: num(row.expires_at) }));
 }
 
 export function toConversation(row: ConversationsTable): ConversationRecord {

@@ -27,7 +27,7 @@ export async function saveChannel(
   };
   await db
     .insertInto('channels')
-    .values({ id: newId, bot_id: botId, ...configuration, secret: newSecret, previous_secret: null, previous_expires_at: null, created_at: now })
+    .values({ id: newId, bot_id: botId, ...configuration, secret: newSecret, created_at: now })
     .onConflict((oc) => oc.column('bot_id').doUpdateSet(configuration))
     .execute();
   return (await findChannel(db, botId))!;

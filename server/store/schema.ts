@@ -28,11 +28,23 @@ export interface ChannelsTable {
   disabled_reason: string | null;
   disabled_at: number | null;
   verified_at: number | null;
+  /** The current signing secret (sealed when SECRETS_KEY is set); those it replaced are in `previous_secrets`. */
   secret: string;
-  previous_secret: string | null;
-  previous_expires_at: number | null;
   created_at: number;
   updated_at: number;
+}
+
+/** One row per secret a rotation replaced: it keeps signing beside the current one until `expires_at`. */
+export interface PreviousSecretsTable {
+  /** Generated: increases with every rotation, so it orders the secrets as they were replaced. */
+  id: Generated<number>;
+  bot_id: string;
+  /** As `channels.secret` held it: sealed when SECRETS_KEY is set. */
+  secret: string;
+  /** When it stops signing: its rotation's time plus the grace period then configured. */
+  expires_at: number;
+  /** When the rotation replaced it. */
+  retired_at: number;
 }
 
 export interface ConversationsTable {
@@ -145,6 +157,7 @@ export interface EventsTable {
 export interface Schema {
   bots: BotsTable;
   channels: ChannelsTable;
+  previous_secrets: PreviousSecretsTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
   deliveries: DeliveriesTable;

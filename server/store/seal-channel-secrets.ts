@@ -2,22 +2,29 @@ import { isSealed } from '../credentials/secret-box.js';
 import type { Db } from './database.js';
 
 /**
- * Seals the channels' secrets stored in clear (saved before a key was configured), so that
- * configuring `SECRETS_KEY` protects what is already there too. Answers how many channels changed.
+ * Seals the channels' secrets stored in clear (saved before a key was configured): verify tokens,
+ * current secrets and the replaced secrets still kept, so that configuring `SECRETS_KEY` protects
+ * what is already there too. Answers how many channels changed.
  */
 export async function sealChannelSecrets(db: Db, seal: (clear: string) => string): Promise<number> {
-  const rows = await db.selectFrom('channels').select(['bot_id', 'verify_token', 'secret', 'previous_secret']).execute();
-  let sealed = 0;
+  const open = (value: string | null): value is string => value !== null && !isSealed(value);
+  const sealIfOpen = (value: string | null) => (open(value) ? seal(value) : value);
+  const changed = new Set<string>();
+  const rows = await db.selectFrom('channels').select(['bot_id', 'verify_token', 'secret']).execute();
   for (const row of rows) {
-    const open = (value: string | null) => value !== null && !isSealed(value);
-    if (!open(row.verify_token) && !open(row.secret) && !open(row.previous_secret)) continue;
-    const sealIfOpen = (value: string | null) => (value !== null && !isSealed(value) ? seal(value) : value);
+    if (!open(row.verify_token) && !open(row.secret)) continue;
     await db
       .updateTable('channels')
-      .set({ verify_token: sealIfOpen(row.verify_token), secret: sealIfOpen(row.secret)!, previous_secret: sealIfOpen(row.previous_secret) })
+      .set({ verify_token: sealIfOpen(row.verify_token), secret: sealIfOpen(row.secret)! })
       .where('bot_id', '=', row.bot_id)
       .execute();
-    sealed++;
+    changed.add(row.bot_id);
   }
-  return sealed;
+  const previous = await db.selectFrom('previous_secrets').select(['id', 'bot_id', 'secret']).execute();
+  for (const row of previous) {
+    if (!open(row.secret)) continue;
+    await db.updateTable('previous_secrets').set({ secret: seal(row.secret) }).where('id', '=', row.id).execute();
+    changed.add(row.bot_id);
+  }
+  return changed.size;
 }

@@ -170,8 +170,8 @@ export interface paths {
         /**
          * Get the signing secret
          * @description The secret that signs every delivery (Standard Webhooks `whsec_` form: base64 of the key
-         *     bytes after the prefix). During a rotation the previous secret is returned too, with the
-         *     time it stops signing.
+         *     bytes after the prefix). During a rotation the replaced secrets that still sign are
+         *     returned too, each with the time it stops signing.
          */
         get: operations["getWebhookSecret"];
         put?: never;
@@ -199,9 +199,13 @@ export interface paths {
         put?: never;
         /**
          * Rotate the signing secret
-         * @description Makes a new signing secret. The previous one keeps signing alongside it (two signatures in
-         *     `webhook-signature`) until its grace period ends (24 hours by default), so receivers can
-         *     switch without losing a message.
+         * @description Makes a new signing secret. The one it replaces keeps signing alongside it (one more
+         *     signature in `webhook-signature`) until its grace period ends (24 hours by default), so
+         *     receivers can switch without losing a message. Rotating again inside that grace period
+         *     keeps every replaced secret signing until its own grace period ends; a rotation while 10
+         *     replaced secrets still sign is refused with 429 `too-many-rotations` (nothing changes;
+         *     `Retry-After` says when the first of them stops signing). Two rotations at once both
+         *     happen, one after the other: neither loses a secret.
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;
@@ -931,14 +935,37 @@ export interface components {
          * @enum {string}
          */
         ChannelStatus: "unverified" | "active" | "disabled";
+        /**
+         * @description The current secret, and every secret a rotation replaced that still signs. Each replaced
+         *     secret signs until its own grace period ends (`WEBHOOK_SECRET_GRACE` after the rotation
+         *     that replaced it), so a second rotation inside the first one's grace period takes nothing
+         *     away from what the first answer said: every webhook carries one signature per secret
+         *     listed here.
+         */
         WebhookSecret: {
             secret: components["schemas"]["WhsecSecret"];
+            /** @description The secret the last rotation replaced, while it still signs (the first of `previousSecrets`). */
             previousSecret?: components["schemas"]["WhsecSecret"];
             /**
              * Format: date-time
-             * @description When the previous secret stops signing.
+             * @description When `previousSecret` stops signing.
              */
             previousExpiresAt?: string;
+            /**
+             * @description Every replaced secret that still signs, the last replaced first, each with the time it
+             *     stops signing. Present, like `previousSecret`, only while one still signs. At most 10:
+             *     a rotation while 10 replaced secrets still sign is refused with 429
+             *     (`too-many-rotations`, with `Retry-After` until the first of them stops).
+             */
+            previousSecrets?: components["schemas"]["PreviousWebhookSecret"][];
+        };
+        PreviousWebhookSecret: {
+            secret: components["schemas"]["WhsecSecret"];
+            /**
+             * Format: date-time
+             * @description When this secret stops signing.
+             */
+            expiresAt: string;
         };
         /** @description A Standard Webhooks secret, `whsec_` and the base64 of 24 to 64 random bytes. */
         WhsecSecret: string;
@@ -1481,7 +1508,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Too many requests; nothing was stored. Either the bot sent more than its rate limit (`too-many-requests`), or too many failed authentications came from this client address (counted apart: they never use a bot's budget), or the bot's active webhook channel has more deliveries due than it is sent in time (`backlog-full`, past `CHANNEL_BACKLOG_LIMIT`; other bots are not held back, and a bot with no active channel never is). Try again after `Retry-After` seconds. */
+        /** @description Too many requests; nothing was stored. Either the bot sent more than its rate limit (`too-many-requests`), or too many failed authentications came from this client address (counted apart: they never use a bot's budget), or the bot's active webhook channel has more deliveries due than it is sent in time (`backlog-full`, past `CHANNEL_BACKLOG_LIMIT`; other bots are not held back, and a bot with no active channel never is), or the signing secret was rotated while 10 replaced secrets still sign (`too-many-rotations`). Try again after `Retry-After` seconds. */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -1871,7 +1898,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The new secret, and the previous one with its expiry. */
+            /** @description The new secret, and every replaced one that still signs, with its expiry. */
             200: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];

@@ -117,6 +117,7 @@ describe('the receiver kit against real deliveries', () => {
     const before = (await client.getSecret('demo')).data!.secret;
     const rotated = (await client.rotateSecret('demo')).data!;
     expect(rotated.previousSecret).toBe(before);
+    expect(rotated.previousSecrets).toEqual([{ secret: before, expiresAt: rotated.previousExpiresAt }]);
     handler = nodeWebhookHandler({ secrets: [rotated.secret, before], verifyToken: VERIFY_TOKEN, onMessage: (event) => void events.push(event) });
     // Earlier tests' answers may still arrive, signed before the rotation: read the answer to this send.
     const sent = (await client.sendText('demo', SENDER, 'help')).data!;

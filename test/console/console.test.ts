@@ -102,11 +102,14 @@ describe.skipIf(!chromium.found)('the console in Chromium', () => {
     await page.locator('.delivery-detail table.attempts tbody tr').nth(1).waitFor({ timeout: 30_000 });
   });
 
-  it('reveals and rotates the signing secret, showing the previous secret\'s grace', async () => {
+  it('reveals and rotates the signing secret, showing each replaced secret\'s grace', async () => {
     await page.getByRole('button', { name: 'Reveal' }).click();
     await expect(page.locator('.secret-value').innerText()).resolves.toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
     await page.getByRole('button', { name: 'Rotate' }).click();
     await page.getByText(/The previous secret also signs until/).waitFor();
+    // A second rotation inside the grace period: the first replaced secret still signs too.
+    await page.getByRole('button', { name: 'Rotate' }).click();
+    await page.getByText(/An earlier secret also signs until/).waitFor();
   });
 
   it('made no request outside the server but the bot\'s media, none of its own failed, and logged no error', async () => {

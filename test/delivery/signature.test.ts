@@ -53,11 +53,16 @@ describe('signatureHeader', () => {
 });
 
 describe('signingSecrets', () => {
-  const channel = { secret: 'whsec_new', previousSecret: 'whsec_old', previousExpiresAt: 10_000 };
+  const channel = { secret: 'whsec_new', previousSecrets: [{ secret: 'whsec_old', expiresAt: 10_000 }] };
+  // Rotated at 1 000 (grace 10 000) and again at 2 000: the newest replaced secret is listed first.
+  const twice = { secret: 'whsec_newest', previousSecrets: [{ secret: 'whsec_new', expiresAt: 12_000 }, { secret: 'whsec_old', expiresAt: 11_000 }] };
   it.each([
-    ['only the current secret when nothing rotates', { given: { ...channel, previousSecret: null, previousExpiresAt: null }, now: 0 }, ['whsec_new']],
+    ['only the current secret when nothing rotates', { given: { ...channel, previousSecrets: [] }, now: 0 }, ['whsec_new']],
     ['both secrets during the grace period', { given: channel, now: 9_999 }, ['whsec_new', 'whsec_old']],
     ['only the current secret once the grace period ended', { given: channel, now: 10_000 }, ['whsec_new']],
+    ['every replaced secret inside its own grace period, after a second rotation', { given: twice, now: 10_999 }, ['whsec_newest', 'whsec_new', 'whsec_old']],
+    ['the first replaced secret stops at its own expiry, not at the second rotation', { given: twice, now: 11_000 }, ['whsec_newest', 'whsec_new']],
+    ['each secret once, however it was listed', { given: { secret: 'whsec_new', previousSecrets: [{ secret: 'whsec_new', expiresAt: 10_000 }] }, now: 0 }, ['whsec_new']],
   ])('%s', (_name, { given, now }, want) => {
     expect(signingSecrets(given, now)).toEqual(want);
   });

@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 const db = () => server.server.database.db;
-const count = async (table: 'deliveries' | 'attempts' | 'messages' | 'events', status?: string) => {
+const count = async (table: 'deliveries' | 'attempts' | 'messages' | 'events' | 'previous_secrets', status?: string) => {
   let query = db().selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
   if (status) query = query.where('status' as any, '=', status);
   return Number((await query.executeTakeFirstOrThrow()).n);
@@ -50,14 +50,20 @@ it('purges delivered deliveries after 30 days and history after 365 days, keepin
   const policy = server.server.context.config.retention;
   expect(policy).toEqual({ deliveryRetentionMs: 30 * DAY, historyRetentionMs: 365 * DAY });
 
-  // Not yet 30 days: nothing goes.
+  // Two rotations: the secrets they replaced go once their grace period (24 h) has ended.
+  for (let i = 0; i < 2; i++) expect((await server.call('rotateWebhookSecret')).status).toBe(200);
+  expect(await count('previous_secrets')).toBe(2);
+
+  // Not yet 30 days: nothing goes but the replaced secrets.
   offset = 29 * DAY;
-  expect(await purgeExpired(db(), clock, policy, 2)).toEqual({ deliveries: 0, messages: 0, events: 0 });
+  expect(await purgeExpired(db(), clock, policy, 2)).toEqual({ deliveries: 0, messages: 0, events: 0, secrets: 2 });
+  expect(await count('previous_secrets')).toBe(0);
+  expect((await server.call('getWebhookSecret')).body).not.toHaveProperty('previousSecrets');
 
   // Past 30 days: the delivered ones go with their attempts, two at a time; the failed ones stay.
   // The event log goes too (what a stream resuming from an old id gets is what is left after it).
   offset = 31 * DAY;
-  expect(await purgeExpired(db(), clock, policy, 2)).toEqual({ deliveries: delivered, messages: 0, events });
+  expect(await purgeExpired(db(), clock, policy, 2)).toEqual({ deliveries: delivered, messages: 0, events, secrets: 0 });
   expect(await count('events')).toBe(0);
   expect(await count('deliveries')).toBe(failed);
   const attemptsLeft = await db().selectFrom('attempts').innerJoin('deliveries', 'deliveries.id', 'attempts.delivery_id').select('deliveries.status').execute();

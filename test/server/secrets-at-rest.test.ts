@@ -22,6 +22,7 @@ beforeAll(async () => {
 afterAll(() => receiver?.close());
 
 const channelRow = (server: TestServer) => server.server.database.db.selectFrom('channels').selectAll().where('bot_id', '=', 'demo').executeTakeFirstOrThrow();
+const previousSecretRows = (server: TestServer) => server.server.database.db.selectFrom('previous_secrets').selectAll().where('bot_id', '=', 'demo').execute();
 const text = { sender: { id: SENDER }, message: { type: 'text', text: 'hi' } };
 
 describe('with SECRETS_KEY', () => {
@@ -52,13 +53,17 @@ describe('with SECRETS_KEY', () => {
     }
   });
 
-  it('signs deliveries with the secret, puts the verify token in their bodies, and keeps the previous secret sealed on rotation', async () => {
+  it('signs deliveries with the secret, puts the verify token in their bodies, and keeps the replaced secrets sealed on rotation', async () => {
     await server.call('sendMessage', { body: text });
     const [webhook] = await receiver.waitForCount(1);
     expect(webhook!.body.verifyToken).toBe(VERIFY_TOKEN);
     expect(webhook!.headers['webhook-signature']).toMatch(/^v1,/);
     expect((await server.call('rotateWebhookSecret')).status).toBe(200);
-    expect((await channelRow(server)).previous_secret).toMatch(/^wcenc:v1:/);
+    const rotated = (await server.call('rotateWebhookSecret')).body as any;
+    const rows = await previousSecretRows(server);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row.secret).toMatch(/^wcenc:v1:/);
+    expect(rows.map((row) => openSecret(row.secret)).sort()).toEqual(rotated.previousSecrets.map((p: any) => p.secret).sort());
   });
 
   it('authenticates the legacy endpoint by the token hash', async () => {
@@ -71,15 +76,18 @@ describe('with SECRETS_KEY', () => {
 it('seals the secrets stored in clear once SECRETS_KEY is configured', async () => {
   const first = await startTestServer({}, { startDelivery: false });
   await first.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
+  const replaced = (await first.call('rotateWebhookSecret')).body as any;
   const clear = await channelRow(first);
   expect(clear.secret).toMatch(/^whsec_/);
+  expect((await previousSecretRows(first)).map((row) => row.secret)).toEqual([replaced.previousSecret]);
   const url = first.databaseUrl;
   await first.server.close();
   const again = await startTestServer({ DATABASE_URL: url, SECRETS_KEY: KEY }, { startDelivery: false });
   try {
     const sealed = await channelRow(again);
     expect(sealed.secret).toMatch(/^wcenc:v1:/);
-    expect(((await again.call('getWebhookSecret')).body as any).secret).toBe(clear.secret);
+    expect((await previousSecretRows(again)).map((row) => row.secret)).toEqual([expect.stringMatching(/^wcenc:v1:/)]);
+    expect((await again.call('getWebhookSecret')).body).toMatchObject({ secret: clear.secret, previousSecrets: [{ secret: replaced.previousSecret }] });
   } finally {
     await again.close();
     await first.close();

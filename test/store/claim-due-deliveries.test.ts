@@ -16,6 +16,7 @@ import {
   recordAttempt,
   releaseLeases,
   rescheduleDelivery,
+  rotateSecret,
   saveChannel,
   type AttemptResult,
   type ClaimedDelivery,
@@ -161,9 +162,21 @@ describe('claimDueDeliveries', () => {
       messageCounter: 1,
       roundAttemptNumber: 1,
       leaseUntil: T0 + 10 + LEASE,
-      channel: { url: 'https://bots.example.com/newer', verifiedAt: T0 + 5, verifyToken: 'token-token', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', previousSecret: null },
+      channel: { url: 'https://bots.example.com/newer', verifiedAt: T0 + 5, verifyToken: 'token-token', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', previousSecrets: [] },
       event: { senderId: 'sender-a-000000000000', messageCounter: 1, message: { type: 'text', text: 'hi' } },
     });
+  });
+
+  it('hands every replaced secret that still signs at the claim, the last replaced first', async () => {
+    await rotateSecret(database.db, { botId: 'demo', secret: 'whsec_second', previousExpiresAt: T0 + 10_000, now: T0 });
+    await rotateSecret(database.db, { botId: 'demo', secret: 'whsec_third', previousExpiresAt: T0 + 11_000, now: T0 + 1_000 });
+    await queue('sender-a-000000000000', 3);
+    expect((await claimOne(T0 + 9_999)).channel).toMatchObject({
+      secret: 'whsec_third',
+      previousSecrets: [{ secret: 'whsec_second', expiresAt: T0 + 11_000 }, { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', expiresAt: T0 + 10_000 }],
+    });
+    await releaseLeases(database.db);
+    expect((await claimOne(T0 + 10_000)).channel.previousSecrets).toEqual([{ secret: 'whsec_second', expiresAt: T0 + 11_000 }]);
   });
 
   it('respects the limit', async () => {

@@ -7,6 +7,7 @@ import { hardening } from './0006-hardening.js';
 import { events } from './0008-events.js';
 import { attemptRequests } from './0009-attempt-requests.js';
 import { instanceHeartbeats } from './0010-instance-heartbeats.js';
+import { previousSecrets } from './0012-previous-secrets.js';
 
 /** Numbered migrations, applied in name order. Add a file per change; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '0008-events': events,
   '0009-attempt-requests': attemptRequests,
   '0010-instance-heartbeats': instanceHeartbeats,
+  '0012-previous-secrets': previousSecrets,
 };
 
 export const migrationProvider: MigrationProvider = {
