@@ -196,12 +196,20 @@ export function createWebhookChannelClient(options: WebhookChannelClientOptions)
       return api.DELETE(CHANNEL_PATH, { params: { path: { botId } } });
     },
 
-    /** The signing secret (and the previous one during a rotation). @example const { data } = await client.getSecret('demo'); */
+    /**
+     * The signing secret, and during a rotation every replaced secret that still signs
+     * (`previousSecrets`, each with its `expiresAt`): verify with all of them.
+     * @example const { data } = await client.getSecret('demo'); const secrets = [data!.secret, ...(data!.previousSecrets ?? []).map((p) => p.secret)];
+     */
     getSecret(botId: string) {
       return api.GET(SECRET_PATH, { params: { path: { botId } } });
     },
 
-    /** Makes a new signing secret; the old one keeps signing for its grace period. Never retried. @example await client.rotateSecret('demo'); */
+    /**
+     * Makes a new signing secret; each replaced secret keeps signing until its own grace period
+     * ends, rotations in quick succession included. Never retried; a rotation while 10 replaced
+     * secrets still sign gets a 429 `too-many-rotations` error. @example await client.rotateSecret('demo');
+     */
     rotateSecret(botId: string) {
       return api.POST(ROTATE_PATH, { params: { path: { botId } } });
     },
