@@ -28,6 +28,8 @@ export interface BenchResults {
   drain: DrainResult[];
   isolation?: IsolationResult;
   memory?: MemoryResult;
+  /** Why the PostgreSQL rows, (d) and (e), were not measured (no PostgreSQL binaries here). */
+  postgresSkipped?: string;
   /** Parts that failed, with why. */
   failures: string[];
   finishedAt?: Date;
@@ -78,6 +80,9 @@ export function renderReport(results: BenchResults): string {
     `- The server runs as \`node dist/server/main.js\` (built first), on SQLite, with its delivery worker, the demo bot and bench settings: ${Object.entries(serverSettings())
       .map(([name, value]) => `\`${name}=${value}\``)
       .join(', ')} (the rate limit is lifted so that the figures show what the server takes; backpressure, e.g. \`CHANNEL_BACKLOG_LIMIT\`, stays at the server's default, and its 429s are counted under "other answers"; any server variable set in the bench's environment is passed on).`,
+    results.postgresSkipped
+      ? `- PostgreSQL rows (d) and (e) skipped: ${results.postgresSkipped}.`
+      : `- (d) and (e): the same server on PostgreSQL (a throw-away server started for the bench, durable: fsync and synchronous commits on, unpinned, so it shares every CPU with the rest), one instance, then two instances on one database, both pinned to the target's CPU (one CPU's budget for both: what sharing the work costs, not how it scales); the load alternates each conversation's messages between the two; CPU counts the instances, not PostgreSQL. Shorter windows: ${formatNumber(s.postgres.throughput.durationMs / 1000)} s closed loop, ${formatNumber(s.postgres.endToEnd.durationMs / 1000)} s at ${formatNumber(s.postgres.endToEnd.ratePerSecond)}/s.`,
     ...(process.env.BENCH_NOTE ? [`- Note: ${process.env.BENCH_NOTE}`] : []),
     '',
   );
@@ -112,6 +117,10 @@ export function renderReport(results: BenchResults): string {
         `Ratios of (c), accepted/s: ${a ? `**${n(c.acceptedPerSecond / a.acceptedPerSecond, 2)}** of (a)` : ''}${a && b ? ', ' : ''}${b ? `**${n(c.acceptedPerSecond / b.acceptedPerSecond, 2)}** of (b)` : ''}` +
           `${b ? `; webhooks/s: ${n(c.webhooksPerSecond / b.webhooksPerSecond, 2)} of (b)` : ''}.`,
       );
+    }
+    const pgRows = results.throughput.filter((r) => r.target.startsWith('(d)') || r.target.startsWith('(e)'));
+    if (c && pgRows.length > 0) {
+      add(`Ratios to (c) on SQLite: ${pgRows.map((r) => `${r.target.slice(0, 3)} accepted/s **${n(r.acceptedPerSecond / c.acceptedPerSecond, 2)}**, webhooks/s ${n(r.webhooksPerSecond / c.webhooksPerSecond, 2)}`).join('; ')}.`);
     }
   }
 

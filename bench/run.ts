@@ -24,11 +24,14 @@ import { measureIsolation } from './scenarios/isolation.js';
 import { measureMemory } from './scenarios/memory.js';
 import { measureThroughput } from './scenarios/throughput.js';
 import { benchSettings } from './settings.js';
-import { startBareHttp, startDurableBaseline, startLoadGenerator, startReceiver, startServer, type Target } from './targets.js';
+import { startBenchPostgres, type BenchPostgres } from './postgres.js';
+import { startBareHttp, startDurableBaseline, startLoadGenerator, startReceiver, startServer, startServerInstances, type LoadGenerator, type Receiver, type Target } from './targets.js';
 
 const OUT = process.env.BENCH_OUT || 'bench/results/latest.md';
 const settings = benchSettings();
 const results: BenchResults = { startedAt: new Date(), loadAverage: { start: loadAverageNow() }, settings, throughput: [], endToEnd: [], drain: [], failures: [] };
+/** The throw-away PostgreSQL server of the (d) and (e) rows while it runs: stopped at the end, however the run ends. */
+let postgres: BenchPostgres | undefined;
 
 function write(): void {
   mkdirSync(dirname(OUT), { recursive: true });
@@ -39,8 +42,12 @@ function log(text: string): void {
   console.log(`[${((Date.now() - results.startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${text}`);
 }
 
+/** `BENCH_ONLY=text`: run only the parts whose name holds it (e.g. `PostgreSQL`, `drain`), while working on one. */
+const ONLY = process.env.BENCH_ONLY;
+
 /** Runs one part; a failure is recorded and the run goes on with the next part. */
 async function part(name: string, run: () => Promise<void>): Promise<void> {
+  if (ONLY && !name.includes(ONLY)) return;
   log(name);
   try {
     await run();
@@ -76,13 +83,56 @@ function distIsStale(): boolean {
   return ['server', 'spec/generated', 'client', 'mock'].some(newer);
 }
 
+/**
+ * The (d) and (e) rows: the server on a throw-away PostgreSQL (durable, started like the tests
+ * start theirs), one instance, then two on one database; a fresh database for each run.
+ */
+async function measurePostgres(receiver: Receiver, load: LoadGenerator): Promise<void> {
+  await part('PostgreSQL server', async () => {
+    const started = await startBenchPostgres();
+    if ('skipped' in started) results.postgresSkipped = started.skipped;
+    else postgres = started;
+  });
+  if (!postgres) return;
+  const pg = postgres;
+  const one = async (name: string) => (await startServer({ databaseUrl: await pg.newDatabaseUrl(), name })) as Target;
+  const targets: Array<[string, () => Promise<Target>]> = [
+    ['(d) the server on PostgreSQL', () => one('(d) the server on PostgreSQL')],
+    ['(e) two instances on PostgreSQL', async () => startServerInstances(await pg.newDatabaseUrl(), 2, '(e) two instances on PostgreSQL')],
+  ];
+  const configured = (start: () => Promise<Target>) => async () => {
+    const target = await start();
+    try {
+      await target.configure!(receiver.url);
+    } catch (error) {
+      await target.close();
+      throw error;
+    }
+    return target;
+  };
+  for (const [name, start] of targets) {
+    await part(`throughput ${name}`, async () => {
+      results.throughput.push(await withTarget(configured(start), (t) => measureThroughput(t, receiver, load, settings.postgres.throughput)));
+    });
+  }
+  for (const [name, start] of targets) {
+    await part(`end to end ${name} at ${settings.postgres.endToEnd.ratePerSecond}/s`, async () => {
+      results.endToEnd.push(await withTarget(configured(start), (t) => measureEndToEnd(t, receiver, load, settings.postgres.endToEnd)));
+    });
+  }
+  await part('PostgreSQL server stopped', async () => {
+    postgres = undefined;
+    await pg.stop();
+  });
+}
+
 async function main(): Promise<void> {
   stopChildrenOnSignals();
   const watchdog = setTimeout(() => {
     results.failures.push(`stopped by the watchdog after ${settings.watchdogMs / 1000} s`);
     write();
     console.error(`bench: still running after ${settings.watchdogMs / 1000} s; stopped (partial results in ${OUT})`);
-    void killAll(0).finally(() => process.exit(1));
+    void Promise.all([killAll(0), postgres?.stop()]).finally(() => process.exit(1));
   }, settings.watchdogMs);
   watchdog.unref();
 
@@ -122,6 +172,7 @@ async function main(): Promise<void> {
         ),
       );
     });
+    await measurePostgres(receiver, load);
     await part('isolation', async () => {
       results.isolation = await measureIsolation(receiver, load, settings.isolation);
     });
@@ -135,6 +186,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await killAll();
+    await postgres?.stop();
     clearTimeout(watchdog);
   }
   results.finishedAt = new Date();

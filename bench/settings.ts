@@ -1,7 +1,8 @@
 /**
  * How long and how hard each part of `npm run bench` runs. The full run fits in 15 minutes on
  * 2 cores; `BENCH_QUICK=1` is a short run while developing (its figures are rougher);
- * `BENCH_RSS_SECONDS` sets the length of the memory run (5 minutes by default).
+ * `BENCH_RSS_SECONDS` sets the length of the memory run (5 minutes by default); `BENCH_ONLY=text`
+ * runs only the parts whose name holds the text (e.g. `BENCH_ONLY=PostgreSQL`).
  */
 import type { DrainSettings } from './scenarios/drain.js';
 import type { EndToEndSettings } from './scenarios/end-to-end.js';
@@ -17,6 +18,11 @@ export interface BenchSettings {
   drain: { backlogs: number[] } & Omit<DrainSettings, 'backlog'>;
   isolation: IsolationSettings;
   memory: MemorySettings;
+  /**
+   * The PostgreSQL rows, (d) one instance and (e) two on one database: shorter windows than
+   * SQLite's, so that the whole bench stays within 15 minutes.
+   */
+  postgres: { throughput: ThroughputSettings; endToEnd: EndToEndSettings };
   /** The whole run is stopped past this. */
   watchdogMs: number;
 }
@@ -45,7 +51,11 @@ export function benchSettings(): BenchSettings {
       bareConnections: 32,
     },
     isolation: { conversations: 32, maxWaitMs: 30_000 },
+    postgres: {
+      throughput: { connections: 50, conversations: 200, warmupMs: quick ? 500 : 1_000, durationMs: quick ? 3_000 : 5_000 },
+      endToEnd: { ratePerSecond: 200, conversations: 200, durationMs: quick ? 3_000 : 5_000, settleMs: 10_000 },
+    },
     memory: { durationMs: memorySeconds * 1000, connections: 16, conversations: 200, sampleEveryMs: Math.min(10_000, memorySeconds * 100) },
-    watchdogMs: (quick ? 15 * 60 : 9.5 * 60) * 1000 + memorySeconds * 1000,
+    watchdogMs: (quick ? 15 * 60 : 10 * 60) * 1000 + memorySeconds * 1000,
   };
 }

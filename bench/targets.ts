@@ -47,7 +47,11 @@ export function serverSettings(): Record<string, string> {
 export interface Target {
   name: string;
   origin: string;
+  /** Several instances of the target (one database): the load is spread over them. Just `origin` when omitted. */
+  origins?: string[];
   pid: number;
+  /** Every process of the target, when it has several: CPU is summed over them. Just `pid` when omitted. */
+  pids?: number[];
   child: Child;
   /** Points the channel of `botId` at `url` (the server: PUT with the handshake; the baselines: set at start). */
   configure?(url: string, botId?: string): Promise<void>;
@@ -101,8 +105,17 @@ export interface ServerStart extends Target {
   coldStartCpuMs: number | undefined;
 }
 
-/** Starts `node dist/server/main.js` on a fresh database, with the demo bot and a copy of it (OTHER_BOT). */
-export async function startServer(): Promise<ServerStart> {
+export interface ServerOptions {
+  /** The store: a fresh SQLite file when omitted; a PostgreSQL URL (several instances may share one). */
+  databaseUrl?: string;
+  /** The row's name in the report. */
+  name?: string;
+  /** Read the token issued to OTHER_BOT from the banner (shown once: by the first instance on a database). Default true. */
+  readOtherToken?: boolean;
+}
+
+/** Starts `node dist/server/main.js` on a fresh database (or `databaseUrl`), with the demo bot and a copy of it (OTHER_BOT). */
+export async function startServer({ databaseUrl, name = '(c) the server', readOtherToken = true }: ServerOptions = {}): Promise<ServerStart> {
   const tmp = scratch();
   const bots = join(tmp.dir, 'bots');
   mkdirSync(bots);
@@ -120,7 +133,7 @@ export async function startServer(): Promise<ServerStart> {
       ...serverSettings(),
       HOST: '127.0.0.1',
       PORT: String(port),
-      DATABASE_URL: `sqlite:${join(tmp.dir, 'server.db')}`,
+      DATABASE_URL: databaseUrl ?? `sqlite:${join(tmp.dir, 'server.db')}`,
       BOTS_DIR: bots,
       DEMO_BOT_TOKEN: TOKEN,
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
@@ -138,10 +151,12 @@ export async function startServer(): Promise<ServerStart> {
     const coldStartCpuMs = cpu === undefined ? undefined : cpu * 1000;
     // The banner (printed after listening) shows the token issued for the second bot.
     let other: string | undefined;
-    await waitUntil(async () => (other = new RegExp(`bot '${OTHER_BOT}'[^:]*: (\\S+)`).exec(child.stdout())?.[1]) !== undefined, 10_000, `the banner showed the token of ${OTHER_BOT}`, child);
-    const tokens: Record<string, string> = { demo: TOKEN, [OTHER_BOT]: other! };
+    if (readOtherToken) {
+      await waitUntil(async () => (other = new RegExp(`bot '${OTHER_BOT}'[^:]*: (\\S+)`).exec(child.stdout())?.[1]) !== undefined, 10_000, `the banner showed the token of ${OTHER_BOT}`, child);
+    }
+    const tokens: Record<string, string> = { demo: TOKEN, ...(other !== undefined && { [OTHER_BOT]: other }) };
     return {
-      name: '(c) the server',
+      name,
       origin,
       pid: child.pid,
       child,
@@ -163,6 +178,35 @@ export async function startServer(): Promise<ServerStart> {
     await close();
     throw error;
   }
+}
+
+/**
+ * `count` instances of the server on one PostgreSQL database, each pinned to the target's CPU
+ * like every target (the same CPU budget as one instance: the row shows what sharing the work
+ * costs, not how it scales). The first configures the channel for all; the load is spread over them.
+ */
+export async function startServerInstances(databaseUrl: string, count: number, name: string): Promise<Target> {
+  const instances: ServerStart[] = [];
+  const close = () => Promise.all(instances.map((instance) => instance.close())).then(() => undefined);
+  try {
+    // One at a time: the first runs the migrations; the others find the schema ready.
+    for (let i = 0; i < count; i++) instances.push(await startServer({ databaseUrl, name, readOtherToken: i === 0 }));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const first = instances[0]!;
+  return {
+    name,
+    origin: first.origin,
+    origins: instances.map((instance) => instance.origin),
+    pid: first.pid,
+    pids: instances.map((instance) => instance.pid),
+    child: first.child,
+    tokens: first.tokens,
+    configure: first.configure,
+    close,
+  };
 }
 
 export interface Receiver {

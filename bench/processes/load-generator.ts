@@ -15,6 +15,12 @@ import { summarizeLatencies, type LatencySummary } from '../latency.js';
 
 export interface LoadPlan {
   origin: string;
+  /**
+   * Several instances behind one address, as a load balancer would spread them: each gets a Pool
+   * of its own (`connections` shared out), and each conversation's successive messages go to the
+   * instances in turn. `origin` alone when omitted.
+   */
+  origins?: string[];
   path: string;
   headers: Record<string, string>;
   /** Request `i` sends `bodies[i % bodies.length]` (one body per conversation). */
@@ -55,12 +61,18 @@ export interface LoadResult {
 const MAX_ERROR_SAMPLES = 5;
 
 async function runLoad(plan: LoadPlan): Promise<LoadResult> {
-  const pool = new Pool(plan.origin, {
-    connections: plan.connections,
-    pipelining: 1,
-    headersTimeout: 30_000,
-    bodyTimeout: 30_000,
-  });
+  const origins = plan.origins && plan.origins.length > 0 ? plan.origins : [plan.origin];
+  const pools = origins.map(
+    (origin) =>
+      new Pool(origin, {
+        connections: Math.max(1, Math.ceil(plan.connections / origins.length)),
+        pipelining: 1,
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
+      }),
+  );
+  /** Request `index` is conversation `index % bodies`, its round-th message: rounds alternate between instances. */
+  const poolOf = (index: number) => pools[Math.floor(index / plan.bodies.length) % pools.length]!;
   const statuses: Record<string, number> = {};
   const errorSamples: string[] = [];
   const latencies: number[] = [];
@@ -80,8 +92,7 @@ async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const one = async (index: number, dueAt: number) => {
     sent++;
     try {
-      const response = await pool.request({
-        origin: plan.origin,
+      const response = await poolOf(index).request({
         method: 'POST',
         path: plan.path,
         headers: plan.headers,
@@ -150,7 +161,7 @@ async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   finished = true;
   const settled = Object.values(statuses).reduce((sum, k) => sum + k, 0);
   if (settled < sent) statuses.unsettled = sent - settled;
-  await pool.destroy().catch(() => undefined);
+  await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
   return {
     sent,
     accepted: latencies.length,

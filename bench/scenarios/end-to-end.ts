@@ -37,6 +37,7 @@ export async function measureEndToEnd(target: Target, receiver: Receiver, load: 
   await receiver.reset({ record: true });
   const result = await load.run({
     origin: target.origin,
+    origins: target.origins,
     bodies: helloBodies(settings.conversations),
     mode: 'open',
     ratePerSecond: settings.ratePerSecond,

@@ -20,7 +20,7 @@ export interface ThroughputResult {
   acceptedPerSecond: number;
   /** Webhooks that arrived at the receiver per second over the same window. */
   webhooksPerSecond: number;
-  /** Of one core (1 = a whole core); undefined without /proc. */
+  /** Of one core (1 = a whole core), all the target's processes together; undefined without /proc. */
   cpu: number | undefined;
   /** The load generator's CPU over the window: near 1 means it, not the target, may be the limit. */
   loadCpu: number | undefined;
@@ -29,14 +29,16 @@ export interface ThroughputResult {
 
 export async function measureThroughput(target: Target, receiver: Receiver, load: LoadGenerator, settings: ThroughputSettings): Promise<ThroughputResult> {
   const bodies = helloBodies(settings.conversations);
-  const plan = { origin: target.origin, bodies, mode: 'closed' as const, connections: settings.connections, count: 10_000_000, graceMs: 15_000 };
+  const plan = { origin: target.origin, origins: target.origins, bodies, mode: 'closed' as const, connections: settings.connections, count: 10_000_000, graceMs: 15_000 };
   await load.run({ ...plan, durationMs: settings.warmupMs });
   await receiver.reset({ record: false });
   const before = await receiver.count();
-  const cpu = cpuMeter(target.pid);
+  const pids = target.pids ?? [target.pid];
+  const cpus = pids.map(cpuMeter);
   const loadCpu = cpuMeter(load.pid);
   const result = await load.run({ ...plan, durationMs: settings.durationMs });
-  const cpuUsed = cpu.stop();
+  const used = cpus.map((meter) => meter.stop());
+  const cpuUsed = used.some((x) => x === undefined) ? undefined : used.reduce((sum: number, x) => sum + x!, 0);
   const loadCpuUsed = loadCpu.stop();
   const after = await receiver.count();
   const seconds = (result.endedAt - result.startedAt) / 1000;
@@ -47,6 +49,7 @@ export async function measureThroughput(target: Target, receiver: Receiver, load
     webhooksPerSecond: ((after.total - before.total) / (after.at - before.at)) * 1000,
     cpu: cpuUsed,
     loadCpu: loadCpuUsed,
-    peakRssMb: rssMb(target.pid)?.peak,
+    // Of the largest instance, when there are several.
+    peakRssMb: Math.max(...pids.map((pid) => rssMb(pid)?.peak ?? Number.NaN)) || undefined,
   };
 }
