@@ -1,8 +1,9 @@
 /**
  * A server in a process of its own (`server/main.ts` under tsx), for tests that kill one with
- * SIGKILL or run several instances on one database. Resolves once it listens.
+ * SIGKILL, run several instances on one database, or sample its heap. Resolves once it listens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { exited, waitForLine } from './child-output.js';
 import { TEST_TOKEN } from './server.js';
 
@@ -13,10 +14,30 @@ export interface ServerProcess {
   kill(): Promise<void>;
   /** SIGTERM (a graceful stop), and resolves with the exit code once the process is gone. */
   stop(): Promise<number | null>;
+  /** The server's heap after a full garbage collection; needs `heapProbe: true`. */
+  heapAfterGc(): Promise<HeapSample>;
 }
 
-export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+/** Bytes in use after a full garbage collection (`process.memoryUsage()` in the server process). */
+export interface HeapSample {
+  heapUsedBytes: number;
+  /** Memory of C++ objects bound to JavaScript ones (buffers among them). */
+  externalBytes: number;
+}
+
+export interface ServerProcessOptions {
+  /** Starts the server with --expose-gc and test/support/heap-probe.ts, for `heapAfterGc()` (and no optimizing compiler). */
+  heapProbe?: boolean;
+}
+
+const HEAP_PROBE = fileURLToPath(new URL('./heap-probe.ts', import.meta.url));
+
+/** `env` is added to (and overrides) the test settings below. */
+export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+  // Without V8's optimizing tiers, whose compiled code and metadata settle in over many thousand
+  // requests (~100 B a request for the first 10,000 here): the heap then shows the data the server keeps.
+  const flags = options.heapProbe ? ['--expose-gc', '--no-opt', '--no-maglev', '--import', 'tsx', '--import', HEAP_PROBE] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...flags, 'server/main.ts'], {
     env: {
       ...process.env,
       PORT: '0',
@@ -31,7 +52,7 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
       LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.heapProbe ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   try {
     const [, url] = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 90_000);
@@ -45,6 +66,25 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
       async stop() {
         child.kill('SIGTERM');
         return exited(child);
+      },
+      heapAfterGc() {
+        if (!options.heapProbe) return Promise.reject(new Error('heapAfterGc() needs startServerProcess(…, { heapProbe: true })'));
+        if (child.exitCode !== null || child.signalCode !== null) return Promise.reject(new Error('the server process has exited'));
+        return new Promise((answered, failed) => {
+          const onMessage = (message: { type?: string } & HeapSample) => {
+            if (message?.type !== 'heap') return;
+            child.off('exit', onExit);
+            child.off('message', onMessage);
+            answered({ heapUsedBytes: message.heapUsedBytes, externalBytes: message.externalBytes });
+          };
+          const onExit = (code: number | null) => {
+            child.off('message', onMessage);
+            failed(new Error(`the server exited (${code}) before it reported its heap`));
+          };
+          child.on('message', onMessage);
+          child.once('exit', onExit);
+          child.send({ type: 'heap' });
+        });
       },
     };
   } catch (error) {
