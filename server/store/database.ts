@@ -41,7 +41,7 @@ export interface Database {
  */
 const MAX_WRITE_BATCH = 256;
 
-/** Connection settings; SQLite ignores them. */
+/** Connection settings: PostgreSQL's; SQLite uses only `connectTimeoutMs`. */
 export interface DatabaseOptions {
   /** PostgreSQL connections per instance. Default 10. */
   poolSize?: number;
@@ -94,10 +94,12 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  // Another process writing (a second instance, a backup, the token CLI) holds the lock for a
-  // moment: wait for it, up to the connect timeout, then answer 503 rather than fail.
-  sqlite.pragma(`busy_timeout = ${options.connectTimeoutMs ?? 5_000}`);
-  const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  // Another process writing (a backup, the token CLI) holds the lock for a moment. better-sqlite3
+  // waits for it synchronously, holding the event loop, so SQLite's own wait is one short slice and
+  // the transaction's BEGIN waits the rest of the connect timeout from the event loop (below).
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_SLICE_MS}`);
+  const lockWaitMs = options.connectTimeoutMs ?? 5_000;
+  const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }, lockWaitMs) });
   await migrate(db);
   if (memory) return withWrites(db, { db, dialect: 'sqlite' });
   // The accepts' batches are made durable off the event loop (wal-sync.ts); a 202 still waits for the disk.
@@ -112,17 +114,48 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   };
 }
 
+/** How long SQLite itself may wait for another process's lock, holding the event loop: one slice. */
+const SQLITE_BUSY_SLICE_MS = 10;
+/** The longest pause between two tries of a BEGIN whose lock another process holds. */
+const LOCK_RETRY_MAX_PAUSE_MS = 50;
+
 /**
  * Every transaction here writes, so it begins IMMEDIATE: it takes the write lock up front, where
- * the busy timeout waits for it. A deferred BEGIN that reads, then writes while another process
- * wrote meanwhile fails at once with SQLITE_BUSY whatever the timeout (the upgrade cannot wait
- * without risking a deadlock), which answered 500 when two processes shared a file.
+ * waiting for it is safe. A deferred BEGIN that reads, then writes while another process wrote
+ * meanwhile fails at once with SQLITE_BUSY whatever the timeout (the upgrade cannot wait without
+ * risking a deadlock), which answered 500 when two processes shared a file.
+ *
+ * While another process holds the lock, the BEGIN is tried again from the event loop (pauses
+ * doubling from 1 ms up to 50 ms) until `lockWaitMs` has passed, then its SQLITE_BUSY is thrown
+ * (answered 503 with Retry-After: store-errors.ts). Kysely runs one query at a time on the
+ * connection, so other queries queue behind the waiting BEGIN, but the server goes on answering
+ * what needs no store (health, static pages, the event stream's keep-alives) meanwhile.
  * @see https://www.sqlite.org/lang_transaction.html
+ * @see https://www.sqlite.org/c3ref/busy_timeout.html
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly lockWaitMs: number,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver() as SqliteDriver;
-    driver.beginTransaction = (connection: DatabaseConnection) => connection.executeQuery(CompiledQuery.raw('begin immediate')).then(() => undefined);
+    const lockWaitMs = this.lockWaitMs;
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      const deadline = Date.now() + lockWaitMs;
+      for (let pause = 1; ; pause = Math.min(pause * 2, LOCK_RETRY_MAX_PAUSE_MS)) {
+        try {
+          await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+          return;
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(1, deadline - Date.now()))));
+      }
+    };
     return driver;
   }
 }
