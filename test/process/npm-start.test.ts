@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { exited, waitForLine } from '../support/child-output.js';
+import { exited, freePort, waitForLine } from '../support/child-output.js';
+import { waitFor } from '../support/wait-for.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONFIGURED_TOKEN = 'configured-token-never-printed-0123';
@@ -102,4 +103,23 @@ it('never prints a token the operator configured, and prints the one it made onc
   expect(made.output).toContain(`Authorization: Bearer ${token}`);
   const again = await startAndStop('banner-made', (npm) => npm.kill('SIGTERM'));
   expect(again.output).not.toContain(token);
+});
+
+/**
+ * The same kind for the other long-running scripts: SIGTERM to `npm run …` stops what it started
+ * and frees its port. `tsx script.ts` under `sh -c` left the script running when npm's SIGTERM killed
+ * the shell (found by a newcomer with `npm run receiver`): they exec node directly.
+ */
+it.each([
+  { script: 'receiver', args: (port: number) => ['--port', String(port)], ready: /Receiving at http:\/\/127\.0\.0\.1:\d+/ },
+  { script: 'mock', args: (port: number) => ['--port', String(port), '--host', '127.0.0.1'], ready: /listening on http:\/\/127\.0\.0\.1:\d+/i },
+])('stops `npm run $script` and frees its port when the npm process gets SIGTERM', async ({ script, args, ready }) => {
+  const port = await freePort();
+  const npm = spawn('npm', ['run', '-s', script, '--', ...args(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  children.push(npm);
+  await waitForLine(npm, ready, 60_000);
+  expect(await portIsFree(port)).toBe(false);
+  npm.kill('SIGTERM');
+  await exited(npm);
+  await waitFor(() => portIsFree(port), { timeoutMs: 15_000, what: `npm run ${script} to free port ${port}` });
 });
