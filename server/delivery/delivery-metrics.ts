@@ -37,10 +37,12 @@ export class DeliveryMetrics {
     });
     this.queueDepth = new Gauge({
       name: 'webhook_channel_delivery_queue_depth',
-      help: 'Pending deliveries: waiting for their turn, their next attempt, or a disabled channel.',
+      help: 'Pending deliveries: waiting for their turn, their next attempt, or a disabled channel (NaN while the database cannot be read).',
       registers,
       async collect() {
-        this.set(await countPending());
+        // The metrics must answer most when something is wrong: a lost database makes this one
+        // unknown (NaN, which Prometheus reads), not the whole page an error.
+        this.set(await countPending().catch(() => Number.NaN));
       },
     });
   }

@@ -1494,9 +1494,10 @@ export interface components {
             };
         };
         /**
-         * @description The database cannot take the message right now (unreachable, restarting, or busy past the
-         *     server's timeout). Nothing was stored: send it again after `Retry-After` seconds (with the
-         *     same `Idempotency-Key`, if any).
+         * @description The database cannot serve the request right now (unreachable, restarting, or busy past the
+         *     server's timeouts). Nothing was stored or changed: send it again after `Retry-After`
+         *     seconds (a send with the same `Idempotency-Key`, if any). Every operation that reads or
+         *     writes the database may answer so, authentication included; the server reconnects by itself.
          */
         StoreUnavailable: {
             headers: {
@@ -1688,6 +1689,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     sendChannelMessage: {
@@ -1772,6 +1774,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     putWebhookChannel: {
@@ -1813,6 +1816,7 @@ export interface operations {
             422: components["responses"]["VerificationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     deleteWebhookChannel: {
@@ -1846,6 +1850,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getWebhookSecret: {
@@ -1881,6 +1886,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     rotateWebhookSecret: {
@@ -1916,6 +1922,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     listDeliveries: {
@@ -1959,6 +1966,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getDelivery: {
@@ -1999,6 +2007,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     redeliverDelivery: {
@@ -2039,6 +2048,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     listConversationMessages: {
@@ -2084,6 +2094,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getConversationSession: {
@@ -2124,6 +2135,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     streamEvents: {
@@ -2169,6 +2181,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getTestReceiver: {
@@ -2203,6 +2216,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     legacySendMessage: {
@@ -2290,6 +2304,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getHealth: {

@@ -1,11 +1,13 @@
 /**
- * The database goes away under load and comes back: while it is gone, sends answer 503 with
- * Retry-After (never 500) and readiness says so; when it is back, the server serves again by
+ * The database goes away under load and comes back: while it is gone, sends (and every other
+ * operation that touches the database) answer 503 with Retry-After (never 500), readiness says
+ * so and the metrics still answer; when it is back, the server serves again by
  * itself, and every message that was answered 202 has all its answers delivered, in order.
  * This test owns its PostgreSQL server, since it stops it.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { callOperation, startTestServer, type TestServer } from '../support/server.js';
+import { pathOperations } from '../support/contract.js';
+import { callOperation, startTestServer, TEST_TOKEN, type TestServer } from '../support/server.js';
 import { createTestDatabase, startPostgresServer, type PostgresServer } from '../support/postgres.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { waitFor } from '../support/wait-for.js';
@@ -16,6 +18,15 @@ const SENDERS = Array.from({ length: 6 }, (_, i) => `restart-sender-${String(i).
 let postgres: PostgresServer;
 let server: TestServer;
 let receiver: WebhookReceiver;
+let channelId: string;
+
+/** A valid body for each operation that takes one: only the database is missing. */
+const BODIES: Record<string, unknown> = {
+  sendMessage: { sender: { id: SENDERS[0] }, message: { type: 'text', text: 'hi' } },
+  sendChannelMessage: { user: { id: SENDERS[0] }, message: { textMessage: { text: 'hi' } } },
+  putWebhookChannel: { url: 'http://127.0.0.1:9/webhook', verifyToken: VERIFY_TOKEN },
+  legacySendMessage: { sender: { id: SENDERS[0] }, text: 'hi', verifyToken: VERIFY_TOKEN },
+};
 
 beforeAll(async () => {
   postgres = await startPostgresServer();
@@ -27,7 +38,9 @@ beforeAll(async () => {
     RATE_LIMIT_PER_SECOND: '100000',
     RATE_LIMIT_BURST: '100000',
   });
-  expect((await server.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).status).toBe(200);
+  const channel = await server.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } });
+  expect(channel.status).toBe(200);
+  channelId = (channel.body as any).id;
 });
 afterAll(async () => {
   await server?.close();
@@ -57,6 +70,22 @@ it('answers 503 with Retry-After while the database is down, and recovers by its
   const ready = await callOperation(server.url, 'getReadiness');
   expect(ready.status).toBe(503);
   expect(ready.body).toMatchObject({ checks: { store: 'unavailable' } });
+  // Not only sends: every operation that touches the database says so, as its spec declares.
+  for (const op of pathOperations.filter((o) => o.statuses.includes('503') && o.operationId !== 'getReadiness')) {
+    const res = await callOperation(server.url, op.operationId, {
+      params: { senderId: SENDERS[0]!, deliveryId: 'dlv_00000000000000000000000000', channelId },
+      body: BODIES[op.operationId],
+      token: op.operationId === 'legacySendMessage' ? false : undefined,
+      ...(op.security.includes('legacyAccessToken') && { query: { access_token: TEST_TOKEN } }),
+    });
+    expect({ operationId: op.operationId, status: res.status }).toEqual({ operationId: op.operationId, status: 503 });
+    expect(Number((res.headers as Headers).get('retry-after'))).toBeGreaterThan(0);
+  }
+  // The metrics answer all the more: the queue depth is unknown meanwhile.
+  const metrics = await callOperation(server.url, 'getMetrics');
+  expect(metrics.status).toBe(200);
+  // prom-client writes NaN as "Nan"; Prometheus reads any case.
+  expect(metrics.body).toMatch(/^webhook_channel_delivery_queue_depth nan$/im);
 
   await postgres.start();
   const acceptedBefore = statuses.filter((s) => s === 202).length;

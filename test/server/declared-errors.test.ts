@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pathOperations, type PathOperation } from '../support/contract.js';
 import { SENDER, startTestServer, TEST_TOKEN, type CallOptions, type TestServer } from '../support/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { holdStoreLock } from '../support/test-store.js';
+import { holdWholeStore, testStore } from '../support/test-store.js';
 
 const VERIFY_TOKEN = 'declared-errors-token';
 let server: TestServer;
@@ -59,6 +59,12 @@ const call = (op: PathOperation, options: CallOptions) =>
     // The legacy history takes its token in the query; the other operations in the header.
     query: { ...(op.security.includes('legacyAccessToken') && options.token !== false && { access_token: TEST_TOKEN }), ...options.query },
   });
+/**
+ * Operations that only read the database. An SQLite reader (WAL) never waits for a writer, so
+ * another process holding the file cannot make these answer 503 on SQLite; on PostgreSQL they
+ * do (a locked table, a lost database: test/postgres/database-restart.test.ts).
+ */
+const ONLY_READ = ['listChannels', 'getWebhookChannel', 'getWebhookSecret', 'listDeliveries', 'getDelivery', 'listConversationMessages', 'getConversationSession', 'streamEvents', 'getTestReceiver', 'legacyGetHistory'];
 const covered = new Set<string>();
 const cover = (op: PathOperation, status: string) => covered.add(`${op.operationId} ${status}`);
 
@@ -208,31 +214,41 @@ describe('the statuses no generic rule covers', () => {
     }
   });
 
-  it('sendMessage, sendChannelMessage and legacySendMessage 503 with Retry-After while another process holds the database', async () => {
-    // Long enough to connect on a busy machine, short enough to give up on the lock soon.
-    const locked = await startTestServer({ DATABASE_CONNECT_TIMEOUT: '2s', DATABASE_STATEMENT_TIMEOUT: '2s' });
+  it('every operation that touches the database 503s with Retry-After while another process holds it', async () => {
+    // The connect timeout: long enough to connect on a busy machine, short enough to give up on
+    // SQLite's lock soon. The statement timeout gives up on PostgreSQL's locked tables.
+    const postgres = testStore() === 'postgres';
+    const locked = await startTestServer({ DATABASE_CONNECT_TIMEOUT: postgres ? '2s' : '1s', DATABASE_STATEMENT_TIMEOUT: postgres ? '1s' : '2s' });
     try {
       const channel = (await locked.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN } })).body as any;
-      const lock = await holdStoreLock(locked.databaseUrl);
+      const lock = await holdWholeStore(locked.databaseUrl);
       try {
-        for (const operationId of ['sendMessage', 'sendChannelMessage', 'legacySendMessage']) {
-          const token = operationId === 'legacySendMessage' ? false : undefined;
+        for (const op of operations.filter((o) => o.statuses.includes('503') && o.operationId !== 'getReadiness')) {
+          if (!postgres && ONLY_READ.includes(op.operationId)) continue;
           // The wait for the lock runs from the event loop (SQLite's own busy wait held the whole
           // process until the send gave up: this test's timers too, as the server runs in it).
           let ticks = 0;
           const ticker = setInterval(() => ticks++, 20);
-          const res = await locked.call(operationId, { body: VALID_BODIES[operationId], token, params: { channelId: channel.id } });
+          const res = await locked.call(op.operationId, {
+            params: { ...existing, channelId: channel.id },
+            // The channel's URL must pass its handshake before anything is written.
+            body: op.operationId === 'putWebhookChannel' ? { url: receiver.url, verifyToken: VERIFY_TOKEN } : VALID_BODIES[op.operationId],
+            token: op.operationId === 'legacySendMessage' ? false : undefined,
+            ...(op.security.includes('legacyAccessToken') && { query: { access_token: TEST_TOKEN } }),
+          });
           clearInterval(ticker);
-          expect(ticks).toBeGreaterThanOrEqual(10);
-          expect(res.status).toBe(503);
+          expect({ operationId: op.operationId, status: res.status }).toEqual({ operationId: op.operationId, status: 503 });
+          // PostgreSQL's client always waited from the event loop; SQLite's is the one to watch.
+          if (!postgres) expect(ticks).toBeGreaterThanOrEqual(10);
           expect(Number((res.headers as Headers).get('retry-after'))).toBeGreaterThan(0);
-          cover(operations.find((o) => o.operationId === operationId)!, '503');
+          cover(op, '503');
         }
       } finally {
         await lock.release();
       }
       // Nothing was stored, and the store serves again by itself.
       expect((await locked.call('sendMessage', { body: VALID_BODIES.sendMessage })).status).toBe(202);
+      expect((await locked.call('getWebhookChannel')).status).toBe(200);
     } finally {
       await locked.close();
     }
@@ -254,6 +270,7 @@ it('covers every error status the spec declares, for every operation', () => {
     .flatMap((op) => op.statuses.map((status) => `${op.operationId} ${status}`))
     .filter((key) => !covered.has(key) && !(key.endsWith(' 404') && routeLevel.includes(key.split(' ')[0]!)))
     // 500 is every operation's answer to a fault, one rendering for all: owasp-bounds.test.ts provokes it.
-    .filter((key) => !key.endsWith(' 500'));
+    .filter((key) => !key.endsWith(' 500'))
+    .filter((key) => !(testStore() === 'sqlite' && key.endsWith(' 503') && ONLY_READ.includes(key.split(' ')[0]!)));
   expect(missing).toEqual([]);
 });

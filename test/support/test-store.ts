@@ -62,3 +62,25 @@ export async function holdStoreLock(databaseUrl: string): Promise<{ release(): P
     },
   };
 }
+
+/**
+ * Makes the whole store wait, from outside the server, until `release`: PostgreSQL: a transaction
+ * holding every table ACCESS EXCLUSIVE, so reads wait too (and a server with a short statement
+ * timeout answers 503 to any request that touches the database). SQLite: the write lock only
+ * (`holdStoreLock`), since in WAL mode a reader never waits for a writer.
+ */
+export async function holdWholeStore(databaseUrl: string): Promise<{ release(): Promise<void> }> {
+  if (databaseUrl.startsWith('sqlite:')) return holdStoreLock(databaseUrl);
+  const { default: pg } = await import('pg');
+  const other = new pg.Client({ connectionString: databaseUrl });
+  await other.connect();
+  await other.query('BEGIN');
+  const { rows } = await other.query<{ name: string }>("SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = current_schema()");
+  await other.query(`LOCK TABLE ${rows.map((r) => r.name).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+  return {
+    async release() {
+      await other.query('ROLLBACK');
+      await other.end();
+    },
+  };
+}
