@@ -52,7 +52,7 @@ export function createDelivery(deps: {
   // a stopped one's leases at once. One process owns an SQLite store and frees them at start.
   const instanceId = database.dialect === 'postgres' ? createIdGenerator(clock)('ins') : undefined;
   const worker = new DeliveryWorker({
-    store: deliveryStore(database.db, { owner: instanceId }),
+    store: deliveryStore(database.db, { owner: instanceId, relaxedCommits: database.relaxedCommits }),
     dispatcher,
     logger,
     registry,

@@ -31,8 +31,25 @@ export interface Database {
    * commit), on PostgreSQL a transaction each, concurrently over the pool. Close lets queued writes commit first.
    */
   writes: GroupCommit;
+  /**
+   * SQLite on a file only: transactions whose COMMIT returns before the disk has them, made
+   * durable by one sync off the event loop that everything committed meanwhile shares (the
+   * delivery worker's claims and attempt records, see wal-sync.ts).
+   */
+  relaxedCommits?: RelaxedCommits;
   /** Lets the queued writes commit, then closes the connections. */
   close(): Promise<void>;
+}
+
+/**
+ * Work whose commits may wait for the disk later: `run` holds the connection with commits relaxed
+ * (no fsync in COMMIT, which on a synchronous driver holds the event loop for its whole length),
+ * and `durable` resolves once everything committed before the call is on disk. Whoever acts
+ * outside the store on what it committed (a webhook sent) awaits `durable` first.
+ */
+export interface RelaxedCommits {
+  run<T>(work: (connection: Kysely<Schema>) => Promise<T>): Promise<T>;
+  durable(): Promise<void>;
 }
 
 /**
@@ -107,6 +124,18 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   const database = withWrites(db, { db, dialect: 'sqlite' }, deferredSync);
   return {
     ...database,
+    relaxedCommits: {
+      run: (work) =>
+        db.connection().execute(async (connection) => {
+          await deferredSync.relax(connection);
+          try {
+            return await work(connection);
+          } finally {
+            await deferredSync.restore(connection);
+          }
+        }),
+      durable: () => deferredSync.sync(),
+    },
     async close() {
       await database.close();
       await deferredSync.close();

@@ -8,8 +8,9 @@
  *
  * Why this is as safe as FULL for everything else:
  * - Every other transaction still commits under FULL, and its sync covers the whole WAL file,
- *   relaxed batches before it included: a delivery is claimed (a FULL commit) only after the
- *   batch that queued it is on disk, so no webhook ever announces a message a power loss could take back.
+ *   relaxed batches before it included. The delivery worker's claims and attempt records commit
+ *   relaxed too (`Database.relaxedCommits`), and a claim's deliveries are sent only after a sync
+ *   that follows its commit, so no webhook ever announces a message a power loss could take back.
  * - NORMAL still syncs the WAL before a checkpoint copies it into the database, and the database
  *   before the WAL is reused, so a frame is on disk in one of the two whenever it leaves the other.
  * - SQLite deletes the WAL file only when the last connection closes: the descriptor opened

@@ -72,8 +72,12 @@ export interface DeliveryFixture {
 /** The worker's settings (the server's defaults unless given) and its other options. */
 export type WorkerOptions = Partial<DeliverySettings> & Partial<Omit<DeliveryWorkerOptions, 'settings'>>;
 
-export async function startDeliveryFixture(url: string, options: WorkerOptions & { startWorker?: boolean } = {}): Promise<DeliveryFixture> {
-  const database = await openDatabase('sqlite::memory:');
+/**
+ * `databaseUrl`: the store (in memory by default); on an SQLite file the worker's store commits
+ * relaxed, as the server's does.
+ */
+export async function startDeliveryFixture(url: string, options: WorkerOptions & { startWorker?: boolean; databaseUrl?: string } = {}): Promise<DeliveryFixture> {
+  const database = await openDatabase(options.databaseUrl ?? 'sqlite::memory:');
   const { db } = database;
   const clock = fakeClock();
   await saveBot(db, { id: BOT_ID, tokenHash: 'unused', now: clock.now() });
@@ -83,7 +87,7 @@ export async function startDeliveryFixture(url: string, options: WorkerOptions &
   const registry = new Registry();
   const workers: DeliveryWorker[] = [];
   const newWorker = (extra: WorkerOptions = {}) => {
-    const { startWorker: _, ...given } = { ...options, ...extra };
+    const { startWorker: _, databaseUrl: __, ...given } = { ...options, ...extra };
     const defaults = loadConfig({}).delivery;
     const timeoutMs = given.timeoutMs ?? 2_000;
     const settings: DeliverySettings = {
@@ -96,7 +100,7 @@ export async function startDeliveryFixture(url: string, options: WorkerOptions &
       pollMs: given.pollMs ?? defaults.pollMs,
     };
     const worker = new DeliveryWorker({
-      store: given.store ?? deliveryStore(db),
+      store: given.store ?? deliveryStore(db, { relaxedCommits: database.relaxedCommits }),
       dispatcher,
       logger: given.logger ?? pino({ level: 'silent' }),
       clock: given.clock ?? clock,
