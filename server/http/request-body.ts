@@ -8,13 +8,14 @@
  *    coding expands to counts against the same limit (413);
  * 4. the text is decoded as UTF-8, the only charset JSON has (RFC 8259 §8.1): a `charset` other
  *    than UTF-8 is 415, and invalid UTF-8 is 400 (nothing becomes U+FFFD);
- * 5. the text is parsed as JSON (400), and may nest at most {@link MAX_JSON_DEPTH} levels (400).
+ * 5. the text is parsed as JSON (400), and may nest at most 32 levels and hold
+ *    only numbers a double can (400).
  */
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, inflateRaw, type InputType, type ZlibOptions } from 'node:zlib';
 import { Problem } from '../problem.js';
-import { findTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
+import { findJsonLimitBreach } from './json-limits.js';
 
 type Decompress = (input: InputType, options: ZlibOptions) => Promise<Buffer>;
 
@@ -82,10 +83,8 @@ export async function readJsonBody(request: IncomingMessage, limitBytes: number)
   } catch (error) {
     throw Problem.malformedJson((error as Error).message);
   }
-  const tooDeep = findTooDeep(value, MAX_JSON_DEPTH);
-  if (tooDeep) {
-    throw Problem.validation([{ location: ['body', ...tooDeep].join('.'), message: `nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays` }]);
-  }
+  const breach = findJsonLimitBreach(value);
+  if (breach) throw Problem.validation([{ location: ['body', ...breach.path].join('.'), message: breach.message }]);
   return value;
 }
 

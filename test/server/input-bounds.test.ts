@@ -55,6 +55,33 @@ describe('a body nested deeper than 32 levels', () => {
   });
 });
 
+describe('a number a double cannot hold', () => {
+  // Found by the attacker: sessionData {"x":1e400} was accepted and stored as null (JSON.parse reads Infinity).
+  it.each([
+    ['sendMessage', `{"sender":{"id":"${sender(1)}"},"message":{"type":"text","text":"hi"},"sessionData":{"x":1e400}}`, 'body.sessionData.x'],
+    ['sendMessage', `{"sender":{"id":"${sender(1)}"},"message":{"type":"text","text":"hi"},"sessionData":{"list":[1,-2e308]}}`, 'body.sessionData.list.1'],
+    ['sendChannelMessage', `{"user":{"id":"${sender(1)}"},"message":{"postbackMessage":{"sessionDataToSet":[{"key":"x","value":9e999}]}}}`, 'body.message.postbackMessage.sessionDataToSet.0.value'],
+  ])('is refused with 400 naming the field: %s %s', async (operationId, body, location) => {
+    let params: Record<string, string> | undefined;
+    if (operationId === 'sendChannelMessage') {
+      const channel = await server.call('putWebhookChannel', { body: { url: 'http://127.0.0.1:9/webhook', handshake: false } });
+      params = { channelId: (channel.body as any).id };
+    }
+    const res = await server.call(operationId, { body, ...(params && { params }) });
+    expect(res.status).toBe(400);
+    expect((res.body as any).errors).toEqual([{ location, message: 'is a number too large to be represented' }]);
+  });
+
+  it('stores nothing of the refused send, and accepts the largest double', async () => {
+    const res = await server.call('getConversationSession', { params: { senderId: sender(1) } });
+    expect(res.status).toBe(404);
+    const body = `{"sender":{"id":"${sender(1)}"},"message":{"type":"text","text":"hi"},"sessionData":{"x":1.7976931348623157e308}}`;
+    expect((await server.call('sendMessage', { body })).status).toBe(202);
+    const session = await server.call('getConversationSession', { params: { senderId: sender(1) } });
+    expect((session.body as any).variables.x).toBe(Number.MAX_VALUE);
+  });
+});
+
 describe("a conversation's session", () => {
   const variables = (prefix: string, count: number, bytes: number) =>
     Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}${i}`, 'v'.repeat(bytes)]));
