@@ -20,6 +20,7 @@
  * the disk inside COMMIT (about 1 ms) blocked the event loop: a sixth of the accept path's time.
  */
 import type { Kysely, Transaction } from 'kysely';
+import { runRelaxed, type DeferredSync } from './deferred-sync.js';
 import type { Schema } from './schema.js';
 
 /** One unit of write work, run inside the shared transaction. */
@@ -45,18 +46,6 @@ export interface GroupCommitOptions<DB = Schema> {
   maxBatch: number;
   /** Commits that return before the disk has them, made durable by `sync` before units settle. */
   deferredSync?: DeferredSync<DB>;
-}
-
-/**
- * How a store lets a batch commit without waiting for the disk, and then waits for it elsewhere.
- * `relax` runs on the batch's connection before its BEGIN, `restore` after its COMMIT or
- * ROLLBACK (every other transaction keeps waiting for the disk in its own COMMIT).
- */
-export interface DeferredSync<DB = Schema> {
-  relax(connection: Kysely<DB>): Promise<void>;
-  restore(connection: Kysely<DB>): Promise<void>;
-  /** Resolves once everything committed before the call is on disk. */
-  sync(): Promise<void>;
 }
 
 interface Queued<DB> {
@@ -108,7 +97,9 @@ export function createGroupCommit<DB = Schema>(db: Kysely<DB>, options: GroupCom
     };
     let outcomes: Outcome[];
     try {
-      outcomes = await (options.deferredSync ? commitRelaxed(db, batch, options.deferredSync) : commitBatch(db, batch));
+      const { deferredSync } = options;
+      // On a connection held from relax to restore, so no other transaction runs relaxed.
+      outcomes = await (deferredSync ? runRelaxed(db, deferredSync, (connection) => commitBatch(connection, batch)) : commitBatch(db, batch));
     } catch (error) {
       return settle(batch.map(() => ({ ok: false, error })));
     }
@@ -138,18 +129,6 @@ export function createGroupCommit<DB = Schema>(db: Kysely<DB>, options: GroupCom
       });
     },
   };
-}
-
-/** {@link commitBatch} on one connection held from `relax` to `restore`, so no other transaction runs relaxed. */
-function commitRelaxed<DB>(db: Kysely<DB>, batch: Queued<DB>[], deferredSync: DeferredSync<DB>): Promise<Outcome[]> {
-  return db.connection().execute(async (connection) => {
-    await deferredSync.relax(connection);
-    try {
-      return await commitBatch(connection, batch);
-    } finally {
-      await deferredSync.restore(connection);
-    }
-  });
 }
 
 /** One transaction for the batch, one savepoint per unit; throws only if the transaction itself fails. */

@@ -20,7 +20,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { sql, type Kysely } from 'kysely';
-import type { DeferredSync } from './group-commit.js';
+import type { DeferredSync } from './deferred-sync.js';
 
 /** A {@link DeferredSync} for the SQLite database at `path` (in WAL mode): also `close()` at the end. */
 export function walSync<DB>(path: string): DeferredSync<DB> & { close(): Promise<void> } {
