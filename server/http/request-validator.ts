@@ -5,7 +5,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { OpenAPIBackend, type Request as BackendRequest } from 'openapi-backend';
+import type { ErrorObject } from 'ajv';
+import { OpenAPIBackend } from 'openapi-backend';
 import { Problem } from '../problem.js';
 import type { SpecDocument } from '../spec-document.js';
 import type { OperationRequest, ServedOperationId } from './handler.js';
@@ -78,23 +79,50 @@ export async function createRequestValidator(spec: SpecDocument): Promise<Reques
       }
     },
     validate<K extends ServedOperationId>(operationId: K, request: RawRequest): ValidatedInput<K> {
-      const operation = operations.get(operationId);
-      if (!operation) throw new Error(`the spec has no operation ${operationId}`);
-      const backendRequest: BackendRequest = {
-        method: request.method,
-        path: request.path,
-        headers: flattenHeaders(request.headers),
-        query: request.query as BackendRequest['query'],
-        body: request.body,
-      };
-      const result = api.validateRequest(backendRequest, operation);
-      if (!result.valid) throw Problem.validation(fieldErrorsFromAjv(result.errors ?? [], request.body));
-      const input = { params: request.params, query: result.coerced?.query ?? request.query, body: request.body };
+      if (!operations.has(operationId)) throw new Error(`the spec has no operation ${operationId}`);
+      const validators = api.validator.getRequestValidatorsForOperation(operationId) ?? [];
+      const { parameters, errors } = validationInput(request);
+      // The compiled validators coerce the parameters in place (a query's "20" becomes 20).
+      for (const validate of validators) {
+        if (!validate(parameters) && validate.errors) errors.push(...validate.errors);
+      }
+      if (errors.length > 0) throw Problem.validation(fieldErrorsFromAjv(errors, request.body));
+      const input = { params: request.params, query: parameters.query, body: request.body };
       // The one place where data becomes typed: Ajv just checked it against the very schemas the
       // generated types were written from.
       return input as ValidatedInput<K>;
     },
   };
+}
+
+/**
+ * What openapi-backend's `validateRequest` hands its compiled validators, built from what the
+ * HTTP layer already parsed (the router's path parameters, the query, the JSON body) instead of
+ * parsing the request again: its own parse (path template compiled per request, query and
+ * cookies re-parsed, headers re-keyed with lodash) was half of the validation's time on the
+ * accept path, measured with node --cpu-prof. The spec declares no cookie parameters, no
+ * `explode: false` and no JSON-encoded query parameters, the parts of its parse this leaves out.
+ */
+function validationInput(request: RawRequest): { parameters: { path: object; query: Record<string, unknown>; header: object; cookie: object; requestBody?: unknown }; errors: ErrorObject[] } {
+  const errors: ErrorObject[] = [];
+  const parameters: { path: object; query: Record<string, unknown>; header: object; cookie: object; requestBody?: unknown } = {
+    path: { ...request.params },
+    query: { ...request.query },
+    header: flattenHeaders(request.headers),
+    cookie: {},
+  };
+  let body = request.body;
+  if (typeof body !== 'object' && body !== undefined) {
+    // As openapi-backend: a JSON body that is a bare string, number or boolean is read as JSON text.
+    try {
+      body = JSON.parse(String(body));
+    } catch (error) {
+      errors.push({ keyword: 'parse', instancePath: '', schemaPath: '#/requestBody', params: {}, message: (error as Error).message });
+    }
+  }
+  const contentType = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (typeof body === 'object' || contentType === 'application/json') parameters.requestBody = body;
+  return { parameters, errors };
 }
 
 /** openapi-backend reads one string per header; Node gives arrays only for headers that may repeat. */
