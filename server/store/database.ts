@@ -9,7 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
 import pg from 'pg';
 import { createConcurrentWrites } from './concurrent-writes.js';
-import type { DeferredSync } from './deferred-sync.js';
+import { runRelaxed, type DeferredSync } from './deferred-sync.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { migrationProvider } from './migrations/index.js';
 import { walSync } from './wal-sync.js';
@@ -126,15 +126,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   return {
     ...database,
     relaxedCommits: {
-      run: (work) =>
-        db.connection().execute(async (connection) => {
-          await deferredSync.relax(connection);
-          try {
-            return await work(connection);
-          } finally {
-            await deferredSync.restore(connection);
-          }
-        }),
+      run: (work) => runRelaxed(db, deferredSync, work),
       durable: () => deferredSync.sync(),
     },
     async close() {

@@ -1,10 +1,9 @@
 /**
  * Commits that return before the disk has them, and the wait for the disk done elsewhere (off
  * the event loop). SQLite's implementation is wal-sync.ts; the group commit (group-commit.ts)
- * uses it, so that its batches do not block the event loop for an fsync, and no request is
- * answered before the disk has its writes. Every other transaction keeps waiting for the disk
- * inside its own COMMIT (the delivery worker's claims and attempt records too: made relaxed,
- * waiting for the sync off the loop before each send slowed webhooks/s by a third, measured).
+ * and the delivery worker's claims and attempt records (Database.relaxedCommits) use it, so
+ * that they do not block the event loop for an fsync, and nothing is answered or sent before
+ * the disk has its writes. Every other transaction keeps waiting for the disk inside its own COMMIT.
  */
 import type { Kysely } from 'kysely';
 import type { Schema } from './schema.js';
