@@ -26,7 +26,7 @@ export interface HeapSample {
 }
 
 export interface ServerProcessOptions {
-  /** Starts the server with --expose-gc and test/support/heap-probe.ts, for `heapAfterGc()` (and no optimizing compiler). */
+  /** Starts the server with --expose-gc and test/support/heap-probe.ts, for `heapAfterGc()` (in V8's interpreter alone: see below). */
   heapProbe?: boolean;
 }
 
@@ -34,9 +34,10 @@ const HEAP_PROBE = fileURLToPath(new URL('./heap-probe.ts', import.meta.url));
 
 /** `env` is added to (and overrides) the test settings below. */
 export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}, options: ServerProcessOptions = {}): Promise<ServerProcess> {
-  // Without V8's optimizing tiers, whose compiled code and metadata settle in over many thousand
-  // requests (~100 B a request for the first 10,000 here): the heap then shows the data the server keeps.
-  const flags = options.heapProbe ? ['--expose-gc', '--no-opt', '--no-maglev', '--import', 'tsx', '--import', HEAP_PROBE] : ['--import', 'tsx'];
+  // The heap then shows the data the server keeps, not V8's own settling in: without its compiling
+  // tiers, whose code and metadata grow over many thousand requests (~100 B a request for the first
+  // 10,000 here), with feedback allocated at once, and bytecode never flushed (and compiled again).
+  const flags = options.heapProbe ? ['--expose-gc', '--no-opt', '--no-maglev', '--no-sparkplug', '--no-flush-bytecode', '--no-lazy-feedback-allocation', '--import', 'tsx', '--import', HEAP_PROBE] : ['--import', 'tsx'];
   const child = spawn(process.execPath, [...flags, 'server/main.ts'], {
     env: {
       ...process.env,
