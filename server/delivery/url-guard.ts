@@ -68,9 +68,16 @@ function blockLists(ranges: ReadonlyArray<[NonPublic, string, number]>, family: 
 const IPV4_LISTS = blockLists(IPV4_RANGES, 'ipv4');
 const IPV6_LISTS = blockLists(IPV6_RANGES, 'ipv6');
 
+// Every public IPv6 address is global unicast, 2000::/3 (RFC 4291 §2.4, IANA's IPv6 address
+// space): outside it (IPv4-translated ::ffff:0:a.b.c.d, the rest of ::/8, 4000::/2, 5f00::/16…)
+// nothing is public, whatever a host's stack makes of it.
+const IPV6_GLOBAL_UNICAST = new BlockList();
+IPV6_GLOBAL_UNICAST.addSubnet('2000::', 3, 'ipv6');
+
 /**
  * Classifies an IP address. An IPv6 address that carries an IPv4 one (IPv4-mapped `::ffff:0:0/96`,
- * NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) is classified by the IPv4 address it reaches.
+ * NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) is classified by the IPv4 address it reaches; any
+ * other IPv6 address outside global unicast (2000::/3) is `reserved`.
  *
  * @example classifyAddress('::ffff:127.0.0.1') // 'loopback'
  */
@@ -81,7 +88,9 @@ export function classifyAddress(address: string): AddressKind {
   if (family !== 6) throw new TypeError(`${address} is not an IP address`);
   const embedded = embeddedIPv4(ip);
   if (embedded) return classifyAddress(embedded);
-  return IPV6_LISTS.find(({ list }) => list.check(ip, 'ipv6'))?.kind ?? 'public';
+  const listed = IPV6_LISTS.find(({ list }) => list.check(ip, 'ipv6'))?.kind;
+  if (listed) return listed;
+  return IPV6_GLOBAL_UNICAST.check(ip, 'ipv6') ? 'public' : 'reserved';
 }
 
 function embeddedIPv4(ip: string): string | null {

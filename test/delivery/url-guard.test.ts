@@ -38,6 +38,13 @@ describe('classifyAddress', () => {
     ['NAT64 of a private address', '64:ff9b::10.0.0.1', 'private'],
     ['NAT64 of a public address', '64:ff9b::808:808', 'public'],
     ['6to4 of a private address', '2002:c0a8:0101::1', 'private'],
+    // Found by the attacker: IPv4-translated loopback (RFC 2765) was accepted as public.
+    ['IPv4-translated loopback', '::ffff:0:7f00:1', 'reserved'],
+    ['the rest of ::/8', '::1:2:3:4', 'reserved'],
+    ['outside global unicast', '4000::1', 'reserved'],
+    ['SRv6 SIDs', '5f00::1', 'reserved'],
+    ['the first global unicast address', '2000::1', 'public'],
+    ['the last global unicast address', '3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'public'],
   ])('%s (%s) is %s', (_name, address, want) => {
     expect(classifyAddress(address)).toBe(want);
   });
@@ -79,6 +86,7 @@ describe('UrlGuard.check', () => {
     ['a private IPv4 literal', 'https://10.0.0.8/hook', { reason: 'forbidden-address', message: 'resolves to a private address' }],
     ['an IPv6 loopback literal', 'https://[::1]/hook', { reason: 'forbidden-address', message: 'resolves to a loopback address' }],
     ['an IPv4-mapped IPv6 loopback literal', 'https://[::ffff:127.0.0.1]/hook', { reason: 'forbidden-address', message: 'resolves to a loopback address' }],
+    ['an IPv4-translated IPv6 loopback literal', 'https://[::ffff:0:7f00:1]/hook', { reason: 'forbidden-address', message: 'resolves to a reserved address' }],
     ['the metadata address', 'https://169.254.169.254/latest', { reason: 'forbidden-address', message: 'resolves to a link-local address' }],
     ['localhost when only 127.0.0.1 is allowed', 'https://localhost/hook', { reason: 'forbidden-address', message: 'resolves to a loopback address' }],
     ['a host that does not resolve', 'https://nowhere.example.com/', { reason: 'unresolvable', message: 'does not resolve (ENOTFOUND)' }],
