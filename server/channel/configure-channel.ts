@@ -2,6 +2,7 @@ import { hashVerifyToken } from '../credentials/verify-token.js';
 import { Problem } from '../problem.js';
 import { findChannel, rotateSecret, saveChannel, type ChannelRecord } from '../store/index.js';
 import type { ChannelContext } from './context.js';
+import { formatSigningSecret, readSigningSecret } from '../../contract/signing-secret.js';
 import { generateSigningSecret, MAX_PREVIOUS_SECRETS } from './signing-secret.js';
 
 /**
@@ -13,7 +14,7 @@ import { generateSigningSecret, MAX_PREVIOUS_SECRETS } from './signing-secret.js
 export async function configureChannel(
   ctx: ChannelContext,
   botId: string,
-  input: { url: string; verifyToken?: string; handshake?: boolean },
+  input: { url: string; verifyToken?: string; handshake?: boolean; secret?: string },
 ): Promise<ChannelRecord> {
   requireBot(ctx, botId);
   const handshake = input.handshake !== false;
@@ -21,6 +22,7 @@ export async function configureChannel(
   if (handshake && input.verifyToken === undefined) {
     throw Problem.validation([{ location: 'body.verifyToken', message: 'is required unless handshake is false' }]);
   }
+  const ownSecret = input.secret === undefined ? undefined : canonicalSecret(input.secret);
   const verdict = await ctx.verifyWebhookUrl(input.url, handshake ? { verifyToken: input.verifyToken! } : false, botId);
   if (!verdict.ok) {
     throw verdict.refused ? Problem.webhookUrlRefused(input.url, verdict.reason) : Problem.webhookVerificationFailed(input.url, verdict.reason);
@@ -32,12 +34,25 @@ export async function configureChannel(
     verifyTokenHash: input.verifyToken === undefined ? null : hashVerifyToken(input.verifyToken),
     verified: handshake,
     newId: ctx.ids('chn'),
-    newSecret: ctx.secrets.seal(generateSigningSecret()),
+    newSecret: ctx.secrets.seal(ownSecret ?? generateSigningSecret()),
     now: ctx.clock.now(),
   });
-  ctx.logger.info({ botId, status: channel.status, handshake }, 'webhook channel configured');
+  // An existing channel kept its secret: the one given replaces it as a rotation does.
+  const configured = ownSecret === undefined || channel.secret === ownSecret ? channel : await rotateTo(ctx, botId, ownSecret);
+  ctx.logger.info({ botId, status: configured.status, handshake, ownSecret: ownSecret !== undefined }, 'webhook channel configured');
   ctx.wakeDelivery();
-  return channel;
+  return configured;
+}
+
+/**
+ * A secret the integrator gave (WebhookChannelInput.secret), in the form the server makes them
+ * (`whsec_` and canonical base64), so that giving it again is seen as the same; 400 naming
+ * `body.secret` when its key is not 24 to 64 bytes (the pattern bounds only its length).
+ */
+function canonicalSecret(secret: string): string {
+  const reading = readSigningSecret(secret);
+  if (reading.problem !== undefined) throw Problem.validation([{ location: 'body.secret', message: reading.problem }]);
+  return formatSigningSecret(reading.bytes);
 }
 
 export async function getChannel(ctx: ChannelContext, botId: string): Promise<ChannelRecord> {
@@ -61,10 +76,15 @@ export async function listChannels(ctx: ChannelContext, botId: string): Promise<
  */
 export async function rotateSigningSecret(ctx: ChannelContext, botId: string): Promise<ChannelRecord> {
   await getChannel(ctx, botId);
+  return rotateTo(ctx, botId, generateSigningSecret());
+}
+
+/** Makes `secret` current; the replaced one signs on for the grace period (404, 429 as rotateSigningSecret). */
+async function rotateTo(ctx: ChannelContext, botId: string, secret: string): Promise<ChannelRecord> {
   const now = ctx.clock.now();
   const result = await rotateSecret(ctx.database.db, {
     botId,
-    secret: ctx.secrets.seal(generateSigningSecret()),
+    secret: ctx.secrets.seal(secret),
     previousExpiresAt: now + ctx.config.secretGraceMs,
     now,
     maxPrevious: MAX_PREVIOUS_SECRETS,

@@ -135,6 +135,9 @@ export interface paths {
          *     The answer carries the channel's `id` and its `messagesUrl`, where integrations written
          *     for the platform send user messages (`sendChannelMessage`).
          *
+         *     Bot messages are signed with the channel's secret (`getWebhookSecret`). Send your own
+         *     `secret` to give your receiver the secret before the first webhook, with no second step.
+         *
          *     The URL must use `https`, and must not resolve to a private, loopback or link-local
          *     address, unless its host is allowed by the server's configuration (for local development).
          *
@@ -895,6 +898,18 @@ export interface components {
              *     still apply.
              */
             handshake?: boolean;
+            /**
+             * @description Your own signing secret, so that your receiver holds it before the first webhook
+             *     (messages sent before the channel existed are released signed with it). A new
+             *     channel signs with it. For a channel that signs with another secret, it becomes the
+             *     current one as a rotation would: the replaced secret keeps signing beside it for the
+             *     grace period (`getWebhookSecret` lists it in `previousSecrets`). The same secret again
+             *     changes nothing. Absent: a new channel gets a random secret, an existing one keeps
+             *     its own. Make it from a cryptographic random source (`whsec_` and the base64 of 24 to
+             *     64 bytes: `echo whsec_$(openssl rand -base64 32)`); a secret outside those bounds is
+             *     a `400` naming `body.secret`.
+             */
+            secret?: components["schemas"]["WhsecSecret"];
         };
         WebhookChannel: {
             id: components["schemas"]["ChannelId"];

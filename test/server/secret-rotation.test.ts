@@ -196,3 +196,62 @@ describe('the bound on replaced secrets', () => {
     expect(await secretOf(server)).toEqual({ secret: expect.stringMatching(/^whsec_/) });
   });
 });
+
+/** The integrator's own secret (WebhookChannelInput.secret): the receiver holds it before the first webhook. */
+describe('a secret given with the configuration', () => {
+  const OWN = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oDmKt3Oq5w0jI=';
+  const OTHER = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  let server: TestServer;
+  beforeAll(async () => {
+    now = T0;
+    server = await startTestServer({}, { clock });
+  });
+  afterAll(() => server?.close());
+  const put = (body: Record<string, unknown>) => server.call('putWebhookChannel', { body: { url: receiver.url, verifyToken: VERIFY_TOKEN, ...body } });
+
+  it('signs the messages held before the channel existed, and every later one, with it', async () => {
+    const before = receiver.received.length;
+    expect((await server.call('sendMessage', { body: { sender: { id: SENDER }, message: { type: 'text', text: 'hi' } } })).status).toBe(202);
+    expect((await put({ secret: OWN })).status).toBe(200);
+    expect(await secretOf(server)).toEqual({ secret: OWN });
+    await waitFor(() => receiver.received.length >= before + 3, { what: 'the held messages' });
+    for (const webhook of receiver.received.slice(before)) {
+      expect(signatureCount(webhook)).toBe(1);
+      await expect(verifyWith(webhook, OWN)).resolves.toMatchObject({ senderId: SENDER });
+    }
+  });
+
+  it('changes nothing when given again, also without its prefix', async () => {
+    expect((await put({ secret: OWN })).status).toBe(200);
+    expect((await put({ secret: OWN.slice('whsec_'.length) })).status).toBe(400); // the schema wants the whsec_ form
+    expect((await put({})).status).toBe(200); // absent: the channel keeps its secret
+    expect(await secretOf(server)).toEqual({ secret: OWN });
+  });
+
+  it('replaces the current secret as a rotation does: the replaced one signs on for the grace period', async () => {
+    now = T0 + 5_000;
+    expect((await put({ secret: OTHER })).status).toBe(200);
+    expect(await secretOf(server)).toEqual({
+      secret: OTHER,
+      previousSecret: OWN,
+      previousExpiresAt: iso(T0 + 5_000 + GRACE),
+      previousSecrets: [{ secret: OWN, expiresAt: iso(T0 + 5_000 + GRACE) }],
+    });
+    const [webhook] = await webhooksOfOneSend(server);
+    expect(signatureCount(webhook!)).toBe(2);
+    await expect(verifyWith(webhook!, OTHER)).resolves.toMatchObject({ senderId: SENDER });
+    await expect(verifyWith(webhook!, OWN)).resolves.toMatchObject({ senderId: SENDER });
+  });
+
+  it.each([
+    ['too short a key (16 bytes)', 'whsec_MfKQ9r8GKYqrTwjUPD8ILA=='],
+    ['not base64', 'whsec_!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'],
+    ['too long a key (66 bytes)', `whsec_${Buffer.alloc(66, 7).toString('base64')}`],
+    ['not a string', 42],
+  ])('refuses %s with a 400 naming body.secret, and changes nothing', async (_, secret) => {
+    const res = await put({ secret });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('body.secret');
+    expect((await secretOf(server)).secret).toBe(OTHER);
+  });
+});
