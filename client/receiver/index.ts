@@ -29,7 +29,7 @@ export {
   type HandshakeEvent,
 } from './receiver.js';
 export { BodyTooLargeError, RawBodyUnavailableError, DEFAULT_MAX_BODY_BYTES } from './raw-body.js';
-export { nodeWebhookHandler, type NodeWebhookExtra } from './node.js';
-export { koaWebhookReceiver, type KoaWebhookReceiverOptions, type KoaWebhookExtra } from './koa.js';
+export { nodeWebhookHandler, type NodeWebhookExtra, type NodeRequestLike, type NodeResponseLike } from './node.js';
+export { koaWebhookReceiver, type KoaWebhookReceiverOptions, type KoaWebhookExtra, type KoaContextLike, type KoaMiddlewareLike } from './koa.js';
 export { fetchWebhookHandler, type FetchWebhookExtra } from './fetch.js';
 export type { HeadersLike } from './headers.js';
