@@ -1,12 +1,14 @@
 /**
- * Validates a routed request against its operation with openapi-backend (Ajv 2020-12 with
- * formats), and turns failures into a 400 problem that names each failing field.
+ * Validates a routed request against its operation with the validators openapi-backend compiles
+ * from the spec (Ajv 2020-12 with formats), and turns failures into a 400 problem that names
+ * each failing field.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import type { ErrorObject } from 'ajv';
-import { OpenAPIBackend } from 'openapi-backend';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { OpenAPIBackend } from 'openapi-backend';
+import { loadPrecompiledValidators } from './precompiled-validators.js';
 import { Problem } from '../problem.js';
 import type { SpecDocument } from '../spec-document.js';
 import type { OperationRequest, ServedOperationId } from './handler.js';
@@ -17,14 +19,42 @@ import { validationDocument } from '../../contract/validation-document.js';
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
 
+/** The compiled validators of one operation, in the order openapi-backend runs them (body, then parameters). */
+export type OperationValidators = ValidateFunction[];
+
 /**
- * openapi-backend checks the document with the OpenAPI 3.0 meta-schema and rejects 3.1
- * (openapistack/openapi-backend#532); Redocly lints the document instead.
+ * openapi-backend set up as this server validates with it. `source: true` keeps each compiled
+ * validator's code, for `npm run build` to write it out (precompiled-validators.ts).
  */
-class OpenApi31Backend extends OpenAPIBackend {
-  override validateDefinition() {
-    return this.document;
+export async function createValidationBackend(spec: SpecDocument, { source = false }: { source?: boolean } = {}): Promise<OpenAPIBackend> {
+  // Loaded only when validators are compiled here: a build's precompiled ones need none of it.
+  const { OpenAPIBackend } = await import('openapi-backend');
+  /**
+   * openapi-backend checks the document with the OpenAPI 3.0 meta-schema and rejects 3.1
+   * (openapistack/openapi-backend#532); Redocly lints the document instead.
+   */
+  class OpenApi31Backend extends OpenAPIBackend {
+    override validateDefinition() {
+      return this.document;
+    }
   }
+  const api = new OpenApi31Backend({
+    definition: validationDocument(spec.document),
+    strict: true,
+    validate: true,
+    // Validators compile on first use instead of all at start (about a second of Ajv code
+    // generation; response validators are never used here), and the document, already parsed,
+    // is dereferenced synchronously.
+    quick: true,
+    customizeAjv: (_ajv, options) => {
+      // The contract's options, which the error rule relies on (contract/schema-errors.ts).
+      const ajv = new Ajv2020({ ...options, ...CONTRACT_AJV_OPTIONS, allErrors: true, ...(source && { code: { ...options.code, source: true } }) });
+      addFormats(ajv);
+      return ajv;
+    },
+  });
+  await api.init();
+  return api;
 }
 
 /** A routed request as read off the wire: path parameters from the router, the body parsed as JSON. */
@@ -51,36 +81,35 @@ export interface RequestValidator {
   warmUp(): Promise<void>;
 }
 
-export async function createRequestValidator(spec: SpecDocument): Promise<RequestValidator> {
-  const api = new OpenApi31Backend({
-    definition: validationDocument(spec.document),
-    strict: true,
-    validate: true,
-    // Validators compile on first use instead of all at start (about a second of Ajv code
-    // generation, most of the cold start; response validators are never used here), and the
-    // document, already parsed, is dereferenced synchronously.
-    quick: true,
-    customizeAjv: (_ajv, options) => {
-      // The contract's options, which the error rule relies on (contract/schema-errors.ts).
-      const ajv = new Ajv2020({ ...options, ...CONTRACT_AJV_OPTIONS, allErrors: true });
-      addFormats(ajv);
-      return ajv;
-    },
-  });
-  await api.init();
+/**
+ * The validators of the build (`npm run build` writes them, see precompiled-validators.ts) when
+ * they were compiled from this very spec: no Ajv code generation at run time, and openapi-backend
+ * is not even loaded. Otherwise (the sources run by tsx or vitest, a spec edited since the build)
+ * openapi-backend compiles them here, each on first use or in `warmUp`.
+ */
+export async function createRequestValidator(spec: SpecDocument, { precompiled = loadPrecompiledValidators(spec) } = {}): Promise<RequestValidator> {
+  if (precompiled) return validatorOf((operationId) => precompiled.get(operationId), async () => undefined);
+  const api = await createValidationBackend(spec);
   // Looked up once: given an id, openapi-backend rebuilds its whole operation list on every call.
-  const operations = new Map(api.getOperations().map((operation) => [operation.operationId, operation]));
-
-  return {
-    async warmUp() {
-      for (const operationId of operations.keys()) {
+  const operationIds = api.getOperations().flatMap((operation) => (operation.operationId ? [operation.operationId] : []));
+  const known = new Set(operationIds);
+  return validatorOf(
+    (operationId) => (known.has(operationId) ? (api.validator.getRequestValidatorsForOperation(operationId) ?? []) : undefined),
+    async () => {
+      for (const operationId of operationIds) {
         await new Promise((resolve) => setImmediate(resolve));
-        if (operationId) api.validator.getRequestValidatorsForOperation(operationId);
+        api.validator.getRequestValidatorsForOperation(operationId);
       }
     },
+  );
+}
+
+function validatorOf(validatorsOf: (operationId: string) => OperationValidators | undefined, warmUp: () => Promise<void>): RequestValidator {
+  return {
+    warmUp,
     validate<K extends ServedOperationId>(operationId: K, request: RawRequest): ValidatedInput<K> {
-      if (!operations.has(operationId)) throw new Error(`the spec has no operation ${operationId}`);
-      const validators = api.validator.getRequestValidatorsForOperation(operationId) ?? [];
+      const validators = validatorsOf(operationId);
+      if (!validators) throw new Error(`the spec has no operation ${operationId}`);
       const { parameters, errors } = validationInput(request);
       // The compiled validators coerce the parameters in place (a query's "20" becomes 20).
       for (const validate of validators) {
