@@ -43,9 +43,11 @@ accepted (or an injected failure was), 2 on a usage error.
   --fail-first <n>        make the first n deliveries defective (the receiver must refuse them);
                           when n is more than that, the examples cycle and each is sent intact after
   --fail-rate <0..1>      make each delivery defective with this probability
-  --fail-with <kinds>     comma-separated defects to cycle through (default: all):
+  --fail-with <kinds>     comma-separated defects (or all) for --fail-first and --fail-rate to
+                          cycle through (default: all); given alone, the first deliveries carry
+                          one defect each, in that order (as --fail-first <number of kinds>):
                           ${FAILURE_KIND_NAMES.join(', ')}
-  --seed <n>              seed for --fail-rate, to repeat a run exactly
+  --seed <n>              seed for --fail-rate, to repeat a run exactly (needs --fail-rate)
   --timeout-ms <ms>       per request (default ${DEFAULT_TIMEOUT_MS})
   --spec <path>           the OpenAPI document (default: the package's spec/openapi.yaml)
   --verbose               print the headers of each delivery
@@ -111,6 +113,11 @@ function parseOptions(argv: string[]) {
   for (const kind of failWith) {
     if (!(kind in FAILURE_KINDS)) throw new UsageError(`--fail-with: unknown defect "${kind}"; known: ${FAILURE_KIND_NAMES.join(', ')}.`);
   }
+  // A defect named is a defect wanted: alone, --fail-with sends one delivery with each (it
+  // used to only choose the kinds for --fail-first/--fail-rate, so alone it injected nothing).
+  const failWithAlone = values['fail-with'] !== undefined && values['fail-first'] === undefined && values['fail-rate'] === undefined;
+  // --seed only replays --fail-rate's draws: alone it would be ignored without a word.
+  if (values.seed !== undefined && values['fail-rate'] === undefined) throw new UsageError('--seed repeats the draws of --fail-rate: give --fail-rate too.');
   const repeat = nonNegativeInteger(values.repeat, '--repeat', 1);
   const timeoutMs = nonNegativeInteger(values['timeout-ms'], '--timeout-ms', DEFAULT_TIMEOUT_MS);
   if (repeat < 1 || timeoutMs < 1) throw new UsageError('--repeat and --timeout-ms must be at least 1.');
@@ -127,7 +134,8 @@ function parseOptions(argv: string[]) {
     handshake: values.handshake ?? false,
     duplicate: values.duplicate ?? false,
     latencyMs: nonNegativeInteger(values['latency-ms'], '--latency-ms', 0),
-    failFirst: nonNegativeInteger(values['fail-first'], '--fail-first', 0),
+    failFirst: failWithAlone ? failWith.length : nonNegativeInteger(values['fail-first'], '--fail-first', 0),
+    failWithAlone,
     failRate,
     failWith: failWith as FailureKindName[],
     seed: values.seed === undefined ? undefined : nonNegativeInteger(values.seed, '--seed', 0),
@@ -221,6 +229,9 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
     }
   }
 
+  if (options.failWithAlone) {
+    out(`--fail-with alone: the first ${options.failFirst} deliveries carry one defect each (${options.failWith.join(', ')}); --fail-first or --fail-rate choose how many.`);
+  }
   const failureRandom = options.seed === undefined ? random : seededRandom(options.seed);
   let plan = Array.from({ length: options.repeat }, () => selection).flat();
   if (options.failFirst > plan.length) {

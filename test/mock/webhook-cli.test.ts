@@ -118,6 +118,23 @@ describe('the webhook mock against a receiver built with the kit', () => {
     expect(receiver.events.map((e) => e.message.type)).toEqual(SPEC_TYPES);
   });
 
+  // A newcomer's finding: `--fail-with stale,tampered` alone injected nothing ("0 refused as expected").
+  it('sends one delivery with each defect first when --fail-with comes alone, then the rest intact, and says so', async () => {
+    const { code, out } = await run(['--url', receiver.url, '--secret', SECRET, '--fail-with', 'stale,tampered']);
+    expect(code).toBe(0);
+    expect(out).toContainEqual(expect.stringMatching(/^--fail-with alone: the first 2 deliveries carry one defect each \(stale, tampered\)/));
+    expect(receiver.refusals).toEqual([FAILURE_KINDS.stale.expectedReason, FAILURE_KINDS.tampered.expectedReason]);
+    expect(receiver.events.map((e) => e.message.type)).toEqual(SPEC_TYPES.slice(2));
+    expect(out.at(-1)).toBe(`${SPEC_TYPES.length - 2} accepted, 2 refused as expected, 0 unexpected.`);
+  });
+
+  it('sends one delivery with each defect for --fail-with all alone, cycling the examples so each is also sent intact', async () => {
+    const { code } = await run(['--url', receiver.url, '--secret', SECRET, '--type', 'text', '--fail-with', 'all']);
+    expect(code).toBe(0);
+    expect(receiver.refusals).toEqual(FAILURE_KIND_NAMES.map((name) => FAILURE_KINDS[name].expectedReason));
+    expect(receiver.events.map((e) => e.message.type)).toEqual(['text']);
+  });
+
   it('mixes injected failures and valid deliveries with --fail-rate, repeatably with --seed', async () => {
     const args = ['--url', receiver.url, '--secret', SECRET, '--type', 'text', '--repeat', '20', '--fail-rate', '0.5', '--seed', '7'];
     const first = await run(args);
@@ -188,6 +205,7 @@ describe('the webhook mock given wrong options', () => {
     ['an unknown type', ['--url', 'http://127.0.0.1:9/x', '--type', 'hologram']],
     ['a fail rate above 1', ['--url', 'http://127.0.0.1:9/x', '--fail-rate', '2']],
     ['an unknown defect', ['--url', 'http://127.0.0.1:9/x', '--fail-with', 'gremlins']],
+    ['a seed without --fail-rate, which it would not change', ['--url', 'http://127.0.0.1:9/x', '--fail-with', 'stale', '--seed', '3']],
     ['a sender the spec refuses', ['--url', 'http://127.0.0.1:9/x', '--sender', 'not a valid id']],
     ['a malformed secret', ['--url', 'http://127.0.0.1:9/x', '--secret', 'whsec_nope']],
     ['an unknown option', ['--url', 'http://127.0.0.1:9/x', '--colour', 'red']],
