@@ -89,12 +89,29 @@ export class ConfigError extends Error {}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** `250`, `250ms`, `5s`, `5m`, `2h`, `1d` → milliseconds. */
-export function parseDuration(text: string, name: string): number {
+/**
+ * The longest a duration that runs a timer may be: Node's timers hold a signed 32-bit number of
+ * ms (about 24.8 days) and fire after 1 ms past it, so a 30-day WEBHOOK_TIMEOUT timed every
+ * attempt out at once. PostgreSQL's statement_timeout has the same bound.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * The longest any other duration may be (100 years): times computed from it (a retry's next
+ * attempt, a secret's expiry) stay dates; past 8.64e15 ms from 1970 they are not, and answering
+ * with one failed (a retry schedule step of 99999999d answered every delivery read with 500).
+ */
+export const MAX_SPAN_MS = 100 * 365.25 * 86_400_000;
+
+/** `250`, `250ms`, `5s`, `5m`, `2h`, `1d` → milliseconds; refused past `maxMs` (by default {@link MAX_SPAN_MS}). */
+export function parseDuration(text: string, name: string, maxMs: number = MAX_SPAN_MS): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
   if (!match) throw new ConfigError(`${name}: '${text}' is not a duration (e.g. 500ms, 5s, 5m, 2h)`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms') as 'ms'];
-  return Math.round(Number(match[1]) * unit);
+  const ms = Math.round(Number(match[1]) * unit);
+  if (!(ms <= maxMs)) {
+    throw new ConfigError(`${name}: '${text}' is longer than ${maxMs === MAX_TIMER_MS ? 'a timer can run (2147483647ms, about 24.8 days)' : `${maxMs}ms (100 years)`}`);
+  }
+  return ms;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -121,8 +138,8 @@ function parsePublicBaseUrl(text: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
-function duration(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
-  return parseDuration(env[name] || fallback, name);
+function duration(env: NodeJS.ProcessEnv, name: string, fallback: string, maxMs?: number): number {
+  return parseDuration(env[name] || fallback, name, maxMs);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -140,7 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const retryScheduleMs = env.WEBHOOK_RETRY_SCHEDULE
     ? env.WEBHOOK_RETRY_SCHEDULE.split(',').map((step) => parseDuration(step, 'WEBHOOK_RETRY_SCHEDULE'))
     : DEFAULT_RETRY_SCHEDULE_MS;
-  const timeoutMs = duration(env, 'WEBHOOK_TIMEOUT', '10s');
+  const timeoutMs = duration(env, 'WEBHOOK_TIMEOUT', '10s', MAX_TIMER_MS);
   if (timeoutMs < 1) throw new ConfigError('WEBHOOK_TIMEOUT: must be at least 1ms');
   const concurrency = integer(env, 'WEBHOOK_CONCURRENCY', 64, 1, 4096);
   const perChannelConcurrency = integer(env, 'WEBHOOK_CONCURRENCY_PER_CHANNEL', 32, 1, 4096);
@@ -154,9 +171,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`WEBHOOK_LEASE: ${env.WEBHOOK_LEASE} is shorter than an attempt can last with WEBHOOK_TIMEOUT=${timeoutMs}ms; use at least ${shortestLease}ms`);
   }
   const http = {
-    headersTimeoutMs: duration(env, 'HTTP_HEADERS_TIMEOUT', '15s'),
-    requestTimeoutMs: duration(env, 'HTTP_REQUEST_TIMEOUT', '30s'),
-    keepAliveTimeoutMs: duration(env, 'HTTP_KEEP_ALIVE_TIMEOUT', '5s'),
+    headersTimeoutMs: duration(env, 'HTTP_HEADERS_TIMEOUT', '15s', MAX_TIMER_MS),
+    requestTimeoutMs: duration(env, 'HTTP_REQUEST_TIMEOUT', '30s', MAX_TIMER_MS),
+    keepAliveTimeoutMs: duration(env, 'HTTP_KEEP_ALIVE_TIMEOUT', '5s', MAX_TIMER_MS),
   };
   for (const [name, ms] of [['HTTP_HEADERS_TIMEOUT', http.headersTimeoutMs], ['HTTP_REQUEST_TIMEOUT', http.requestTimeoutMs], ['HTTP_KEEP_ALIVE_TIMEOUT', http.keepAliveTimeoutMs]] as const) {
     // 0 would mean no bound at all to Node's HTTP server.
@@ -165,9 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (http.headersTimeoutMs > http.requestTimeoutMs) {
     throw new ConfigError(`HTTP_HEADERS_TIMEOUT: ${http.headersTimeoutMs}ms is longer than HTTP_REQUEST_TIMEOUT (${http.requestTimeoutMs}ms), which bounds the headers too`);
   }
-  const heartbeatMs = duration(env, 'HEARTBEAT_INTERVAL', '2s');
+  const heartbeatMs = duration(env, 'HEARTBEAT_INTERVAL', '2s', MAX_TIMER_MS);
   if (heartbeatMs < 10) throw new ConfigError('HEARTBEAT_INTERVAL: must be at least 10ms');
-  const instanceTimeoutMs = duration(env, 'HEARTBEAT_TIMEOUT', '10s');
+  const instanceTimeoutMs = duration(env, 'HEARTBEAT_TIMEOUT', '10s', MAX_TIMER_MS);
   if (instanceTimeoutMs < 3 * heartbeatMs) {
     // One late heartbeat (a busy database, a long pause) must not make a live instance lose its leases.
     throw new ConfigError(`HEARTBEAT_TIMEOUT: ${instanceTimeoutMs}ms must be at least 3 × HEARTBEAT_INTERVAL (${3 * heartbeatMs}ms)`);
@@ -179,8 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     database: {
       poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
-      statementTimeoutMs: duration(env, 'DATABASE_STATEMENT_TIMEOUT', '30s'),
-      connectTimeoutMs: duration(env, 'DATABASE_CONNECT_TIMEOUT', '5s'),
+      statementTimeoutMs: duration(env, 'DATABASE_STATEMENT_TIMEOUT', '30s', MAX_TIMER_MS),
+      connectTimeoutMs: duration(env, 'DATABASE_CONNECT_TIMEOUT', '5s', MAX_TIMER_MS),
     },
     botsDir: env.BOTS_DIR || 'bots',
     demoBotToken,
@@ -218,7 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       leaseMs,
       maxRetryAfterMs: MAX_RETRY_AFTER_MS,
       pollMs: 1_000,
-      shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '10s'),
+      shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '10s', MAX_TIMER_MS),
       heartbeatMs,
       instanceTimeoutMs,
     },

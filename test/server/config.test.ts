@@ -85,6 +85,13 @@ describe('loadConfig', () => {
     ['a heartbeat timeout of fewer than 3 beats', { HEARTBEAT_INTERVAL: '1s', HEARTBEAT_TIMEOUT: '2s' }, /HEARTBEAT_TIMEOUT: 2000ms must be at least 3 × HEARTBEAT_INTERVAL \(3000ms\)/],
     ['a heartbeat of no interval', { HEARTBEAT_INTERVAL: '0' }, /HEARTBEAT_INTERVAL: must be at least 10ms/],
     ['a statement timeout that is not a duration', { DATABASE_STATEMENT_TIMEOUT: 'long' }, /DATABASE_STATEMENT_TIMEOUT: 'long' is not a duration/],
+    // Found by the attacker: a 30-day WEBHOOK_TIMEOUT overflowed Node's timers and timed every
+    // attempt out at once; a retry step of 99999999d made nextAttemptAt no date (every delivery read 500).
+    ['a webhook timeout longer than a timer runs', { WEBHOOK_TIMEOUT: '30d' }, /WEBHOOK_TIMEOUT: '30d' is longer than a timer can run \(2147483647ms/],
+    ['an idle bound longer than a timer runs', { HTTP_KEEP_ALIVE_TIMEOUT: '999999d' }, /HTTP_KEEP_ALIVE_TIMEOUT: '999999d' is longer than a timer can run/],
+    ['a shutdown grace longer than a timer runs', { SHUTDOWN_GRACE: '25d' }, /SHUTDOWN_GRACE: '25d' is longer than a timer can run/],
+    ['a retry step past 100 years', { WEBHOOK_RETRY_SCHEDULE: '0,99999999d' }, /WEBHOOK_RETRY_SCHEDULE: '99999999d' is longer than 3155760000000ms \(100 years\)/],
+    ['a grace period of more digits than a number holds', { WEBHOOK_SECRET_GRACE: '9'.repeat(400) }, /WEBHOOK_SECRET_GRACE: '9{400}' is longer than/],
   ])('refuses %s with a message naming the variable', (_name, env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -100,7 +107,13 @@ describe('parseDuration', () => {
     ['5m', 300_000],
     ['2h', 7_200_000],
     ['1d', 86_400_000],
+    ['36500d', 3_153_600_000_000],
   ])('reads %s as %d ms', (text, ms) => {
     expect(parseDuration(text, 'X')).toBe(ms);
+  });
+
+  it('takes a timer\'s longest run and a 365-day retention', () => {
+    expect(loadConfig({ WEBHOOK_TIMEOUT: '2147483647ms' }).delivery.timeoutMs).toBe(2_147_483_647);
+    expect(loadConfig({ HISTORY_RETENTION: '365d' }).retention.historyRetentionMs).toBe(365 * 86_400_000);
   });
 });
