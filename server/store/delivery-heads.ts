@@ -57,7 +57,9 @@ export async function refreshHeads(db: Db, conversationIds: readonly string[]): 
     }))
     .where('conversation_id', 'in', ids)
     .execute();
-  // A conversation with pending deliveries and no row (one was redelivered after all others were done).
+  // A conversation with pending deliveries and no row (one was redelivered after all others were
+  // done): its lowest pending delivery, one index lookup for each such conversation; those that
+  // have a row, nearly all, are passed over by the primary key.
   await db
     .insertInto('delivery_heads')
     .columns(['conversation_id', 'bot_id', 'delivery_id', 'lease_until', 'ready_at'])
@@ -65,19 +67,21 @@ export async function refreshHeads(db: Db, conversationIds: readonly string[]): 
       eb
         .selectFrom('deliveries as d')
         .select(['d.conversation_id', 'd.bot_id', 'd.id', sql<null>`NULL`.as('lease_until'), 'd.next_attempt_at'])
-        .where('d.conversation_id', 'in', ids)
-        .where('d.status', '=', 'pending')
-        .where((inner) =>
-          inner.not(
-            inner.exists(
-              inner
+        .where('d.id', 'in', (inner) =>
+          inner
+            .selectFrom('conversations as c')
+            .select((head) =>
+              head
                 .selectFrom('deliveries as e')
                 .select('e.id')
-                .whereRef('e.conversation_id', '=', 'd.conversation_id')
+                .whereRef('e.conversation_id', '=', 'c.id')
                 .where('e.status', '=', 'pending')
-                .whereRef('e.message_counter', '<', 'd.message_counter'),
-            ),
-          ),
+                .orderBy('e.message_counter')
+                .limit(1)
+                .as('head_id'),
+            )
+            .where('c.id', 'in', ids)
+            .where((c) => c.not(c.exists(c.selectFrom('delivery_heads as h').select('h.conversation_id').whereRef('h.conversation_id', '=', 'c.id')))),
         ),
     )
     .onConflict((oc) => oc.column('conversation_id').doNothing())
