@@ -35,7 +35,15 @@ export function walSync<DB>(path: string): DeferredSync<DB> & { close(): Promise
       file = undefined;
     }
     // The WAL exists once anything was committed; 'r+' because fsync on a read-only descriptor is Linux's courtesy, not POSIX's.
-    file ??= await open(walPath, 'r+');
+    if (!file) {
+      try {
+        file = await open(walPath, 'r+');
+      } catch (error) {
+        // No WAL file: nothing was written since the last connection checkpointed and removed it.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+    }
     await file.datasync();
   }
 
