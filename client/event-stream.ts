@@ -7,6 +7,7 @@
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { parseRetryAfter } from '../contract/retry-after.js';
 import type { components } from '../spec/generated/api.js';
 
 export type StreamEvent = components['schemas']['StreamEvent'];
@@ -24,7 +25,11 @@ export interface FollowEventsOptions {
   senderId?: string;
   /** Ends the iteration (the iterator then returns). */
   signal?: AbortSignal;
-  /** Wait before reconnecting, in ms, unless the server said otherwise (`retry:`). Default 1000; it doubles on each failure in a row, up to 30 s. */
+  /**
+   * Wait before reconnecting, in ms, unless the server said otherwise (`retry:`). Default 1000; it
+   * doubles on each failure in a row, up to 30 s. A 429 or 5xx with `Retry-After` (too many
+   * streams open, the store unavailable) is waited out at least that long, up to an hour.
+   */
   reconnectDelayMs?: number;
   fetch?: typeof fetch;
   /** The wait between reconnects; tests inject a fake. */
@@ -43,6 +48,8 @@ export class EventStreamRefusedError extends Error {
 }
 
 const MAX_RECONNECT_DELAY_MS = 30_000;
+/** The longest a refusal's `Retry-After` is honoured before reconnecting anyway. */
+const MAX_RETRY_AFTER_MS = 3_600_000;
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -132,7 +139,10 @@ export async function* followEvents(options: FollowEventsOptions): AsyncGenerato
       failures++;
     }
     if (options.signal?.aborted) return;
-    const delay = serverDelay ?? Math.min(baseDelay * 2 ** Math.max(0, failures - 1), MAX_RECONNECT_DELAY_MS);
+    // `retry:` (2 s from this server) replaces the backoff, but a refusal's Retry-After says how
+    // long the server wants: reconnecting sooner only meets another 429.
+    const refusedFor = response && !response.ok ? parseRetryAfter(response.headers.get('retry-after'), Date.now(), MAX_RETRY_AFTER_MS) : null;
+    const delay = Math.max(serverDelay ?? Math.min(baseDelay * 2 ** Math.max(0, failures - 1), MAX_RECONNECT_DELAY_MS), refusedFor ?? 0);
     await sleep(delay, options.signal);
   }
 }

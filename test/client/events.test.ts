@@ -89,4 +89,27 @@ describe('followEvents when the connection breaks', () => {
     expect(requests).toEqual([null, '2', '2', '3']);
     expect(waits.length).toBe(3);
   });
+
+  // Found by the attacker: after one stream had sent `retry: 2000`, a client refused with 429
+  // (16 streams open, Retry-After: 5) reconnected every 2 s, ignoring the header.
+  it('waits at least what a 429 or 503 says in Retry-After, and the backoff or `retry:` otherwise', async () => {
+    const script: Array<() => Response> = [
+      () => new Response(`retry: 2000\n\n${sse(1)}`, { headers: { 'content-type': 'text/event-stream' } }),
+      () => new Response('{}', { status: 429, headers: { 'retry-after': '5' } }),
+      () => new Response('{}', { status: 503, headers: { 'retry-after': '1' } }),
+      () => new Response('{}', { status: 429, headers: { 'retry-after': 'soon' } }),
+      () => new Response(sse(2), { headers: { 'content-type': 'text/event-stream' } }),
+    ];
+    const fakeFetch = (async () => script.shift()!()) as unknown as typeof fetch;
+    const abort = new AbortController();
+    const waits: number[] = [];
+    const ids: string[] = [];
+    for await (const event of followEvents({ baseUrl: 'http://127.0.0.1:1', token: 'x', botId: 'demo', signal: abort.signal, fetch: fakeFetch, sleep: async (ms) => void waits.push(ms) })) {
+      ids.push(event.id);
+      if (ids.length === 2) abort.abort();
+    }
+    expect(ids).toEqual(['1', '2']);
+    // After the first stream ended; after the 429 (5 s, more than `retry:`); after the 503 (`retry:` is longer); after an unreadable Retry-After.
+    expect(waits).toEqual([2000, 5000, 2000, 2000]);
+  });
 });
