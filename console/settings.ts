@@ -1,11 +1,13 @@
 /**
  * The webhook settings: URL, verify token, handshake on or off, the status (with the reason when
  * disabled); the signing secret, masked, with reveal and rotate (and each replaced secret's
- * remaining grace); and the built-in test receiver, one click away, with what it received.
+ * remaining grace); and the built-in test receiver, one click away (receiver-switch.ts), with
+ * what it received.
  */
 import type { components } from '../spec/generated/api.js';
 import type { WebhookChannelClient } from '../client/client.js';
 import { h, replace, time } from './dom.js';
+import { mountReceiverSwitch } from './receiver-switch.js';
 import type { Session } from './session.js';
 
 type Channel = components['schemas']['WebhookChannel'];
@@ -30,7 +32,6 @@ export function mountSettings(root: HTMLElement, session: Session, client: Webho
   const status = h('p', { class: 'channel-status' });
   const secretView = h('div', { class: 'secret' });
   const inboxView = h('div', { class: 'inbox' });
-  const replacesNote = h('span');
 
   const form = h(
     'form',
@@ -48,14 +49,17 @@ export function mountSettings(root: HTMLElement, session: Session, client: Webho
     h('label', { class: 'checkbox' }, handshake, ' Verify the URL first (hub.challenge handshake)'),
     h('button', { type: 'submit' }, 'Save'),
   );
-  const useReceiver = h('button', { type: 'button', onclick: () => void useTestReceiver() }, 'Use the built-in test receiver');
+  // The test receiver is saved with the verify token in use, so going back keeps it too.
+  const receiverSwitch = mountReceiverSwitch(session.botId, (webhookUrl) =>
+    configure(webhookUrl, verifyToken.value || `console-${crypto.randomUUID().slice(0, 8)}`, webhookUrl === inbox?.url || handshake.checked),
+  );
 
   replace(
     root,
     h('h2', {}, 'Webhook'),
     status,
     form,
-    h('p', {}, useReceiver, ' ', h('span', { class: 'muted' }, 'to see signed deliveries with nothing else running.', replacesNote)),
+    receiverSwitch.element,
     h('h3', {}, 'Signing secret'),
     secretView,
     h('h3', {}, 'Test receiver inbox'),
@@ -97,8 +101,7 @@ export function mountSettings(root: HTMLElement, session: Session, client: Webho
   const renderInbox = () => {
     if (!inbox) return;
     const inUse = channel?.url === inbox.url;
-    useReceiver.disabled = inUse;
-    replacesNote.textContent = channel && !inUse ? ` It replaces ${channel.url} until you save your URL again.` : '';
+    receiverSwitch.render(channel?.url, inbox.url);
     if (inbox.received.length === 0) {
       replace(inboxView, h('p', { class: 'hint' }, inUse ? 'Nothing received yet: send a message in the chat.' : 'Not in use.'));
       return;
@@ -141,22 +144,22 @@ export function mountSettings(root: HTMLElement, session: Session, client: Webho
     renderSecret();
   };
 
-  const configure = async (webhookUrl: string, token: string, withHandshake: boolean) => {
+  /** Saves the webhook; `false` when it was not saved (and says why). */
+  const configure = async (webhookUrl: string, token: string, withHandshake: boolean): Promise<boolean> => {
     const { data, error } = await client.api.PUT('/v1/bots/{botId}/channels/webhook', {
       ...path,
       body: { url: webhookUrl, ...(token && { verifyToken: token }), handshake: withHandshake },
     });
-    if (error) return report(`Not saved: ${error.detail ?? error.title}${error.errors?.length ? ` (${error.errors.map((e) => `${e.location} ${e.message}`).join('; ')})` : ''}`);
+    if (error) {
+      report(`Not saved: ${error.detail ?? error.title}${error.errors?.length ? ` (${error.errors.map((e) => `${e.location} ${e.message}`).join('; ')})` : ''}`);
+      return false;
+    }
     channel = data;
+    receiverSwitch.saved(data.url, inbox?.url);
     renderChannel();
     await loadSecret();
     await load();
-  };
-
-  const useTestReceiver = async () => {
-    const receiverUrl = inbox?.url;
-    if (!receiverUrl) return;
-    await configure(receiverUrl, verifyToken.value || `console-${crypto.randomUUID().slice(0, 8)}`, true);
+    return true;
   };
 
   const rotate = async () => {

@@ -1,14 +1,17 @@
 /**
  * The console in a real browser, as a newcomer uses it: sign in from the link's fragment, chat
  * with the demo bot, click a quick reply, watch a delivery reach `succeeded` without a reload,
- * open it and read its signed request, redeliver it, use the built-in test receiver. No request
- * leaves the server but the bot's own media, nothing fails, and the page logs no error.
+ * open it and read its signed request, redeliver it, switch from their own webhook URL to the
+ * built-in test receiver (asked first, naming the URL) and back, come back to the same
+ * conversation in another tab. No request leaves the server but the bot's own media, nothing
+ * fails, and the page logs no error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { buildConsole } from '../../console/build.js';
 import { findChromium, launchChromium } from '../support/browser.js';
 import { startTestServer, TEST_TOKEN, type TestServer } from '../support/server.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const chromium = findChromium();
 if (!chromium.found) console.warn(`\n*** Console browser tests SKIPPED: ${chromium.reason}.\n`);
@@ -17,6 +20,8 @@ describe.skipIf(!chromium.found)('the console in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;
+  /** The user's own receiver, which the test receiver must not replace without asking. */
+  let own: WebhookReceiver;
   const consoleErrors: string[] = [];
   const failedOwnRequests: string[] = [];
   const outsideRequests: string[] = [];
@@ -24,12 +29,16 @@ describe.skipIf(!chromium.found)('the console in Chromium', () => {
   beforeAll(async () => {
     // The page as the sources in the repository make it now.
     await buildConsole();
-    server = await startTestServer({ WEBHOOK_ALLOWED_HOSTS: '' });
+    own = await startWebhookReceiver({ verifyToken: 'console-verify-token' });
+    // 127.0.0.1 only for the user's own receiver; the built-in test receiver needs no allowed host.
+    server = await startTestServer({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
     browser = await launchChromium((chromium as { path: string }).path);
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // A context of its own (a browser profile): a second tab in it shares localStorage, not sessionStorage.
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    page = await context.newPage();
     const origin = new URL(server.url).origin;
-    // Nothing may leave the server but the bot's media (its images); those are answered "not found" here.
-    await page.route(
+    // Nothing may leave the server but the bot's media (its images), in any tab; those are answered "not found" here.
+    await context.route(
       (url) => url.origin !== origin,
       (route) => {
         outsideRequests.push(route.request().url());
@@ -51,6 +60,7 @@ describe.skipIf(!chromium.found)('the console in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await own?.close();
   });
 
   it('signs in from the fragment, which never reaches the server, and leaves no token in the address bar', async () => {
@@ -73,9 +83,34 @@ describe.skipIf(!chromium.found)('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Buy' }).first().waitFor();
   });
 
-  it('points the channel at the built-in test receiver in one click, and its inbox shows verified webhooks', async () => {
+  it('saves your own webhook URL, which then gets the bot messages kept so far', async () => {
+    await page.getByRole('textbox', { name: 'Webhook URL' }).fill(own.url);
+    await page.getByRole('textbox', { name: 'Verify token' }).fill('console-verify-token');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.channel-status').getByText(own.url).waitFor();
+    await own.waitForCount(1, 30_000);
+  });
+
+  // A newcomer's finding: the button quietly replaced the URL they had configured.
+  it('asks before the test receiver replaces your URL, naming it; Cancel keeps it', async () => {
     await page.getByRole('button', { name: 'Use the built-in test receiver' }).click();
+    const question = page.getByRole('alertdialog', { name: 'Replace your webhook URL?' });
+    await question.waitFor();
+    await expect(question.innerText()).resolves.toContain(`instead of ${own.url}: that URL gets no bot messages until you switch back`);
+    await question.getByRole('button', { name: 'Cancel' }).click();
+    await question.waitFor({ state: 'detached' });
+    await expect(page.locator('.channel-status code').innerText()).resolves.toBe(own.url);
+  });
+
+  it('points the channel at the built-in test receiver once confirmed, says which URL it replaced, and its inbox shows verified webhooks', async () => {
+    await page.getByRole('button', { name: 'Use the built-in test receiver' }).click();
+    await page.getByRole('button', { name: 'Switch to the test receiver' }).click();
+    await page.locator('.channel-status').getByText('http://test-receiver.internal/', { exact: false }).waitFor();
     await page.getByText('active', { exact: true }).first().waitFor();
+    await expect(page.locator('.receiver-switch').innerText()).resolves.toContain(`Deliveries go to the built-in test receiver instead of ${own.url}`);
+    await page.getByRole('button', { name: `Back to ${own.url}` }).waitFor();
+    await page.getByRole('textbox', { name: 'Message' }).fill('hi');
+    await page.keyboard.press('Enter');
     await page.locator('.inbox').getByText('verified', { exact: true }).first().waitFor({ timeout: 30_000 });
   });
 
@@ -110,6 +145,32 @@ describe.skipIf(!chromium.found)('the console in Chromium', () => {
     // A second rotation inside the grace period: the first replaced secret still signs too.
     await page.getByRole('button', { name: 'Rotate' }).click();
     await page.getByText(/An earlier secret also signs until/).waitFor();
+  });
+
+  it('goes back to your own URL in one click, and your receiver gets the next bot messages', async () => {
+    const before = own.received.length;
+    await page.getByRole('button', { name: `Back to ${own.url}` }).click();
+    await page.locator('.channel-status').getByText(own.url).waitFor();
+    await page.getByRole('button', { name: 'Use the built-in test receiver' }).waitFor();
+    await page.getByRole('textbox', { name: 'Message' }).fill('menu');
+    await page.keyboard.press('Enter');
+    await own.waitForCount(before + 1, 30_000);
+  });
+
+  it('comes back to the same conversation in another tab: one sender per browser and bot, and the chat so far', async () => {
+    const sender = await page.locator('.chat code').first().innerText();
+    expect(sender).toMatch(/^console-/);
+    const tab = await page.context().newPage();
+    try {
+      await tab.goto(`${server.url}/console`);
+      await tab.getByLabel('Token').fill(TEST_TOKEN);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.getByRole('heading', { name: 'Chat' }).waitFor();
+      await expect(tab.locator('.chat code').first().innerText()).resolves.toBe(sender);
+      await tab.locator('.transcript .bubble.user').getByText('menu', { exact: true }).first().waitFor();
+    } finally {
+      await tab.close();
+    }
   });
 
   it('made no request outside the server but the bot\'s media, none of its own failed, and logged no error', async () => {
