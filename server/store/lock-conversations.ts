@@ -15,6 +15,12 @@ import { engineOf, type Db } from './database.js';
  * the transaction's first read of the deliveries: under READ COMMITTED each later statement then
  * sees what the accept committed. SQLite: nothing to do, a write transaction holds the database's
  * one write lock from its start (`BEGIN IMMEDIATE`).
+ *
+ * Then their heads (`delivery_heads`, FOR UPDATE, in conversation order), before any delivery row:
+ * a claim locks a head and then updates its delivery, so a transaction that updated the delivery
+ * first and then its head waited on the claim while the claim waited on it (deadlock detected: 30
+ * redeliveries of one delivery at once answered 500). A claim skips locked heads, so this waits
+ * only for a claim that already holds one, and that claim needs nothing held here.
  */
 export async function lockConversations(db: Db, conversationIds: readonly string[]): Promise<void> {
   if (conversationIds.length === 0 || engineOf(db) !== 'postgres') return;
@@ -24,5 +30,12 @@ export async function lockConversations(db: Db, conversationIds: readonly string
     .where('id', 'in', [...new Set(conversationIds)])
     .orderBy('id')
     .forNoKeyUpdate()
+    .execute();
+  await db
+    .selectFrom('delivery_heads')
+    .select('conversation_id')
+    .where('conversation_id', 'in', [...new Set(conversationIds)])
+    .orderBy('conversation_id')
+    .forUpdate()
     .execute();
 }

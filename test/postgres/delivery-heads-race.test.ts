@@ -155,3 +155,34 @@ it('claims a redelivered message before the new ones queued at the same moment',
   await succeeded(redelivered[0]!);
   expect((await claim(a)).map((c) => c.id)).toEqual([next[0]]);
 });
+
+// Found by the attacker: 30 redeliveries of one delivery at once answered 500 (deadlock detected).
+// A claim locks a conversation's head, then updates its delivery; a redelivery updated the
+// delivery, then its head: each waited on the other. Both now take the head before the delivery.
+it('redelivers a delivery while another instance is claiming its conversation, without a deadlock', async () => {
+  const [first] = await queue(a.db, 1);
+  const claiming = await a.db.startTransaction().execute();
+  let redelivering: Promise<unknown> | undefined;
+  try {
+    // What a claim does, in its order: the head (FOR UPDATE SKIP LOCKED), then its delivery.
+    await claiming.selectFrom('delivery_heads').select('delivery_id').where('bot_id', '=', 'demo').forUpdate().skipLocked().execute();
+    redelivering = rescheduleDelivery(b.db, 'demo', first!, T0);
+    redelivering.catch(() => undefined);
+    const waitsOnLock = async () => {
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(a.db);
+      return rows[0]!.n > 0;
+    };
+    await waitFor(waitsOnLock, { what: 'the redelivery to wait on the claim' });
+    await claiming
+      .updateTable('deliveries')
+      .set((eb) => ({ attempt_count: eb('attempt_count', '+', 1), round_attempt_count: eb('round_attempt_count', '+', 1) }))
+      .where('id', '=', first!)
+      .execute();
+    await claiming.commit().execute();
+  } catch (error) {
+    await claiming.rollback().execute().catch(() => undefined);
+    throw error;
+  }
+  await expect(redelivering).resolves.toMatchObject({ id: first, status: 'pending' });
+  expect((await claim(a)).map((c) => c.id)).toEqual([first]);
+});
