@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BUNDLE_MARK, bundleServer } from '../server/bundle.js';
+import { buildPrecompiledSpecSchemas } from '../server/bot/build-spec-schemas.js';
 import { buildPrecompiledValidators } from '../server/http/build-validators.js';
 import { buildSpecSnapshot } from '../spec/build-document.js';
 import { killAll, ROOT, stopChildrenOnSignals } from './children.js';
@@ -138,10 +139,11 @@ async function main(): Promise<void> {
   watchdog.unref();
 
   if (distIsStale()) {
-    log('building dist/ (tsc -p tsconfig.build.json, the spec snapshot, the request validators, the server bundle): a source is newer than dist/server/main.js');
+    log('building dist/ (tsc -p tsconfig.build.json, the spec snapshot, the precompiled validators, the server bundle): a source is newer than dist/server/main.js');
     execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
     await buildSpecSnapshot();
     await buildPrecompiledValidators();
+    await buildPrecompiledSpecSchemas();
     await bundleServer();
   }
   const receiver = await startReceiver();

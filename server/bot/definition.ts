@@ -10,9 +10,9 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { components } from '../../spec/generated/api.js';
 import { definitionProblems } from './definition-checks.js';
 import { BotDefinitionError, locateProblem } from './definition-error.js';
-import { definitionSchema, type ExpectedInput, type RawDefinition } from './definition-schema.js';
+import type { ExpectedInput, RawDefinition } from './definition-schema.js';
 import { compilePattern, normalizeText, type Intent } from './intents.js';
-import { ajvProblems, compileWithSpec, type SchemaProblem } from './spec-schemas.js';
+import { ajvProblems, specValidator, type SchemaProblem } from './spec-schemas.js';
 import { messageTemplate, type MessageTemplate } from './template.js';
 
 export { BotDefinitionError, type DefinitionProblem } from './definition-error.js';
@@ -52,13 +52,8 @@ export interface BotDefinition {
   attachment?: Reaction;
 }
 
-let validators: { shape: ValidateFunction; botId: ValidateFunction } | undefined;
-function validate() {
-  validators ??= {
-    shape: compileWithSpec(definitionSchema),
-    botId: compileWithSpec({ $ref: 'openapi#/components/schemas/BotId' }),
-  };
-  return validators;
+function validate(): { shape: ValidateFunction; botId: ValidateFunction } {
+  return { shape: specValidator('definition'), botId: specValidator('botId') };
 }
 
 /**
