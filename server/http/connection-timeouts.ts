@@ -6,8 +6,9 @@
  *   connection after `keepAliveTimeoutMs` (slow-loris: test/reliability);
  * - Node checks the first two only every `connectionsCheckingInterval` (30 s by default, which
  *   would let a 15 s bound run to 45 s): it is set to a fraction of the shortest bound here;
- * - what Node answers at the connection level (408 for a timeout, 431 for oversized headers, 400
- *   for bytes that are not HTTP) is sent as an RFC 9457 problem, like every other refusal.
+ * - what Node answers at the connection level (408 for a timeout, 431 for oversized headers, 413
+ *   for oversized chunk extensions, 400 for bytes that are not HTTP) is sent as an RFC 9457
+ *   problem, like every other refusal.
  * @see https://nodejs.org/docs/latest-v20.x/api/http.html#httpcreateserveroptions-requestlistener
  */
 import type { ServerOptions } from 'node:http';
@@ -37,6 +38,8 @@ export function connectionProblem(error: NodeJS.ErrnoException, timeouts: HttpTi
         `The request was not received in time: its headers must arrive within ${timeouts.headersTimeoutMs} ms and the whole request within ${timeouts.requestTimeoutMs} ms.`);
     case 'HPE_HEADER_OVERFLOW':
       return new Problem(431, 'request-header-fields-too-large', 'Request Header Fields Too Large', 'The request headers are too large.');
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return new Problem(413, 'payload-too-large', 'Payload Too Large', 'The chunk extensions of the request body are too large.');
     default:
       return new Problem(400, 'malformed-request', 'Bad Request', 'The request is not valid HTTP/1.1.');
   }
