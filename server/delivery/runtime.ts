@@ -8,7 +8,7 @@ import type { WebhookUrlVerifier } from '../channel/context.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../store/database.js';
-import { recordHeartbeat, releaseStoppedInstances, removeInstance } from '../store/instance-heartbeats.js';
+import { listInstanceHeartbeats, recordHeartbeat, releaseStoppedInstances, removeInstance } from '../store/instance-heartbeats.js';
 import { createIdGenerator } from '../ids.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { deliveryStore } from './delivery-store.js';
@@ -91,7 +91,8 @@ export function createDelivery(deps: {
         heartbeat = startHeartbeat({
           store: {
             beat: (now, first) => recordHeartbeat(db, instanceId, now, first),
-            releaseStopped: (staleBefore) => releaseStoppedInstances(db, staleBefore),
+            others: () => listInstanceHeartbeats(db).then((all) => all.filter((other) => other.id !== instanceId)),
+            releaseStopped: (stopped) => releaseStoppedInstances(db, stopped),
             remove: () => removeInstance(db, instanceId),
           },
           clock,

@@ -23,7 +23,7 @@ export { claimDueDeliveries, type ClaimedDelivery, type ClaimedChannel, type Cla
 export { recordAttempt, recordAttempts, type AttemptResult } from './record-attempt.js';
 export { nextDueAt } from './next-due-at.js';
 export { releaseLeases } from './release-leases.js';
-export { recordHeartbeat, releaseStoppedInstances, removeInstance } from './instance-heartbeats.js';
+export { listInstanceHeartbeats, recordHeartbeat, releaseStoppedInstances, removeInstance, type InstanceHeartbeat } from './instance-heartbeats.js';
 export { countPendingDeliveries } from './count-pending-deliveries.js';
 export { countDueDeliveries } from './count-due-deliveries.js';
 export { listDeliveries, type DeliveryCursor } from './list-deliveries.js';

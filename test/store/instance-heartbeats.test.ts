@@ -1,7 +1,8 @@
 /**
  * Leases name the instance that took them, and an instance whose heartbeat stopped loses them
  * at once (the SQL is the same on both engines; test/postgres/heartbeat.test.ts kills a real
- * instance). A fake clock: every `now` is passed in.
+ * instance, test/delivery/heartbeat.test.ts watches heartbeats on skewed clocks). A fake clock:
+ * every `now` is passed in.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   enqueueDeliveries,
   openConversation,
   openDatabase,
+  listInstanceHeartbeats,
   recordHeartbeat,
   releaseStoppedInstances,
   removeInstance,
@@ -53,17 +55,37 @@ it('frees the leases of an instance whose heartbeat stopped, and only those', as
   expect(await claim('ins_b', T0)).toEqual([second]);
 
   await recordHeartbeat(database.db, 'ins_b', T0 + 5_000, false); // a went silent
-  expect(await releaseStoppedInstances(database.db, T0 + 1_000)).toBe(1);
+  const [a] = (await listInstanceHeartbeats(database.db)).filter((i) => i.id === 'ins_a');
+  expect(a).toEqual({ id: 'ins_a', heartbeatAt: T0 });
+  expect(await releaseStoppedInstances(database.db, [a!])).toBe(1);
   // a's conversation is free long before its lease ends; b's is still leased.
   expect(await claim('ins_b', T0 + 5_000)).toEqual([first]);
   expect(await claim('ins_b', T0 + 5_000)).toEqual([]);
-  expect(await releaseStoppedInstances(database.db, T0 + 1_000)).toBe(0); // a is forgotten
+  expect(await releaseStoppedInstances(database.db, [a!])).toBe(0); // a is forgotten
+});
+
+it('keeps the leases of an instance that beat after it was seen stopped', async () => {
+  const first = await queue('sender-a-000000000000');
+  await recordHeartbeat(database.db, 'ins_a', T0, true);
+  expect(await claim('ins_a', T0)).toEqual([first]);
+  const [seen] = await listInstanceHeartbeats(database.db);
+  await recordHeartbeat(database.db, 'ins_a', T0 + 1_000, false);
+  expect(await releaseStoppedInstances(database.db, [seen!])).toBe(0);
+  expect(await claim('ins_b', T0 + 1_000)).toEqual([]);
+});
+
+it('changes the heartbeat at every beat, even on a clock that stands still or steps back', async () => {
+  await recordHeartbeat(database.db, 'ins_a', T0, true);
+  await recordHeartbeat(database.db, 'ins_a', T0, false);
+  expect(await listInstanceHeartbeats(database.db)).toEqual([{ id: 'ins_a', heartbeatAt: T0 + 1 }]);
+  await recordHeartbeat(database.db, 'ins_a', T0 - 60_000, false);
+  expect(await listInstanceHeartbeats(database.db)).toEqual([{ id: 'ins_a', heartbeatAt: T0 + 2 }]);
 });
 
 it('tells an instance taken for stopped that it was, when it beats again', async () => {
   expect(await recordHeartbeat(database.db, 'ins_a', T0, true)).toBe('alive');
   expect(await recordHeartbeat(database.db, 'ins_a', T0 + 1_000, false)).toBe('alive');
-  await releaseStoppedInstances(database.db, T0 + 5_000);
+  await releaseStoppedInstances(database.db, await listInstanceHeartbeats(database.db));
   expect(await recordHeartbeat(database.db, 'ins_a', T0 + 6_000, false)).toBe('revived');
 });
 
