@@ -3,6 +3,7 @@
  * must judge exactly as those compiled at run time: the same verdicts and the same Ajv errors
  * (the bot-definition errors and the length limits are made from them).
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
@@ -12,7 +13,7 @@ import { loadPrecompiledSpecSchemas, specAjv, specSchemas } from '../../server/b
 import { loadSpecDocument } from '../../server/spec-document.js';
 
 // Inside the package, so that the module's require() calls find Ajv in node_modules.
-const dir = join(import.meta.dirname, '../../.cache', `spec-schemas-${process.pid}`);
+const dir = join(import.meta.dirname, '../../.cache', `spec-schemas-${randomUUID()}`);
 const file = join(dir, 'spec-schemas.cjs');
 let atBuild: Record<string, ValidateFunction>;
 let now: Record<string, ValidateFunction>;

@@ -3,6 +3,7 @@
  * must answer exactly as those compiled at run time: the same 400s naming the same fields, the
  * same coerced query, for every kind of part (body, path, query, header).
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { Problem } from '../../server/problem.js';
 
 const SENDER = 'a7355930-fa92-11e7-8308-2f056e75d1ee';
 // Inside the package, so that the module's require() calls find Ajv in node_modules.
-const dir = join(import.meta.dirname, '../../.cache', `precompiled-${process.pid}`);
+const dir = join(import.meta.dirname, '../../.cache', `precompiled-${randomUUID()}`);
 const file = join(dir, 'request-validators.cjs');
 let compiledNow: RequestValidator;
 let compiledAtBuild: RequestValidator;
