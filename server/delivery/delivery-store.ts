@@ -9,15 +9,20 @@ import { countPendingDeliveries } from '../store/count-pending-deliveries.js';
 import { nextDueAt } from '../store/next-due-at.js';
 import { recordAttempts, type AttemptResult } from '../store/record-attempt.js';
 import { releaseLeases } from '../store/release-leases.js';
-import type { RelaxedCommits } from '../store/database.js';
+import { engineOf, type RelaxedCommits } from '../store/database.js';
 import type { Schema } from '../store/schema.js';
 import { batchedWrites } from './batched-writes.js';
 
 export type { AttemptResult, ClaimedDelivery };
 
 export interface DeliveryStore {
-  /** Resolves once the claim is durable: what it hands out may be sent at once. */
-  claimDueDeliveries(opts: ClaimOptions): Promise<ClaimedDelivery[]>;
+  /**
+   * Records `recorded` first (attempts that ended), then claims; resolves once the claim is
+   * durable: what it hands out may be sent at once. On SQLite both share one transaction (one
+   * commit, and the next message of a conversation an attempt freed is claimable in it); on
+   * PostgreSQL each keeps its own, so that a deadlock victim is retried alone.
+   */
+  claimDueDeliveries(opts: ClaimOptions, recorded?: readonly AttemptResult[]): Promise<ClaimedDelivery[]>;
   /** Resolves once the attempt is committed; attempts recorded meanwhile share a transaction. */
   recordAttempt(attempt: AttemptResult): Promise<void>;
   nextDueAt(): Promise<number | null>;
@@ -43,8 +48,18 @@ export function deliveryStore(db: Kysely<Schema>, { owner, relaxedCommits }: Del
   // Attempts that end together are recorded together: one commit for many deliveries.
   const recordAttempt = batchedWrites<AttemptResult>((attempts) => run((connection) => recordAttempts(connection, attempts)));
   return {
-    async claimDueDeliveries(opts) {
-      const claimed = await run((connection) => claimDueDeliveries(connection, { ...opts, owner }));
+    async claimDueDeliveries(opts, recorded = []) {
+      const claim = async (connection: Kysely<Schema>) => {
+        if (engineOf(connection) !== 'sqlite') {
+          await recordAttempts(connection, recorded);
+          return claimDueDeliveries(connection, { ...opts, owner });
+        }
+        return connection.transaction().execute(async (trx) => {
+          await recordAttempts(trx, recorded);
+          return claimDueDeliveries(trx, { ...opts, owner });
+        });
+      };
+      const claimed = await run(claim);
       if (claimed.length > 0) await relaxedCommits?.durable();
       return claimed;
     },

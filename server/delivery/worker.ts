@@ -12,8 +12,10 @@
  *
  * The loop claims as soon as it is woken: `wake()` after a transaction that queued deliveries
  * commits, and after each attempt, since that frees a slot and may make the next message of its
- * conversation due. Otherwise it sleeps until the next head is due, at most `pollMs`, so work
- * queued by other instances is seen too.
+ * conversation due. Attempts that ended are recorded by the loop's next claim, in its
+ * transaction where the store allows (one commit for both, and the next message of each
+ * conversation is claimable in it). Otherwise it sleeps until the next head is due, at most
+ * `pollMs`, so work queued by other instances is seen too.
  */
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -86,6 +88,8 @@ export class DeliveryWorker {
   readonly #inFlight = new Set<Promise<void>>();
   /** Attempts in flight by bot id: the claim offers each channel only what is left of its share. */
   readonly #inFlightPerChannel = new Map<string, number>();
+  /** Attempts that ended, to be recorded by the next claim; their slots are free for it. */
+  #ended: Array<{ result: AttemptResult; resolve: () => void; reject: (error: unknown) => void }> = [];
 
   constructor(options: DeliveryWorkerOptions) {
     const s = options.settings;
@@ -161,7 +165,7 @@ export class DeliveryWorker {
     while (!this.#stopping) {
       this.#woken = false;
       try {
-        if (concurrency - this.#inFlight.size <= 0) {
+        if (concurrency - this.#inFlight.size + this.#ended.length <= 0) {
           await this.#sleep(pollMs); // an attempt's end wakes us
           continue;
         }
@@ -169,9 +173,18 @@ export class DeliveryWorker {
         // claim (one commit) for all of them rather than one each.
         await new Promise((resolve) => setImmediate(resolve));
         if (this.#stopping) break;
-        const free = concurrency - this.#inFlight.size;
+        const ended = this.#ended;
+        this.#ended = [];
+        const free = concurrency - this.#inFlight.size + ended.length;
         const now = this.#clock.now();
-        const claimed = await this.#store.claimDueDeliveries({ now, leaseMs, limit: free, perChannel: perChannelConcurrency, inFlight: this.#inFlightPerChannel });
+        const opts = { now, leaseMs, limit: free, perChannel: perChannelConcurrency, inFlight: withoutEnded(this.#inFlightPerChannel, ended) };
+        const claimed = await this.#store.claimDueDeliveries(opts, ended.map((e) => e.result)).then(
+          (deliveries) => (ended.forEach((e) => e.resolve()), deliveries),
+          (error: unknown) => {
+            ended.forEach((e) => e.reject(error));
+            throw error;
+          },
+        );
         for (const delivery of claimed) this.#start(delivery);
         // A full batch means more may be due: claim again as soon as slots allow.
         if (claimed.length === free) continue;
@@ -183,6 +196,23 @@ export class DeliveryWorker {
         await this.#sleep(pollMs);
       }
     }
+    // Attempts that ended before the stop: recorded without a claim, as are those ending later.
+    const ended = this.#ended;
+    this.#ended = [];
+    for (const e of ended) this.#store.recordAttempt(e.result).then(e.resolve, e.reject);
+  }
+
+  /**
+   * Records an attempt that ended: through the loop's next claim while it runs (the attempt's slot
+   * is offered again in that claim), on its own once the loop has stopped. Answers whether the
+   * claim took it, so that its end need not wake the loop again.
+   */
+  #record(result: AttemptResult): Promise<boolean> {
+    if (this.#loop === null || this.#stopping) return this.#store.recordAttempt(result).then(() => false);
+    return new Promise<boolean>((resolve, reject) => {
+      this.#ended.push({ result, resolve: () => resolve(true), reject });
+      this.wake();
+    });
   }
 
   async #releaseLeases(): Promise<void> {
@@ -223,17 +253,20 @@ export class DeliveryWorker {
 
   #start(delivery: ClaimedDelivery): void {
     this.#inFlightPerChannel.set(delivery.botId, (this.#inFlightPerChannel.get(delivery.botId) ?? 0) + 1);
-    const attempt = this.#attempt(delivery).finally(() => {
+    const attempt = this.#attempt(delivery).then((claimedAfter) => {
       this.#inFlight.delete(attempt);
       const left = (this.#inFlightPerChannel.get(delivery.botId) ?? 1) - 1;
       if (left === 0) this.#inFlightPerChannel.delete(delivery.botId);
       else this.#inFlightPerChannel.set(delivery.botId, left);
-      this.wake(); // a slot is free, and the next message of this conversation may be due
+      // A slot is free, and the next message of this conversation may be due: unless the claim
+      // that recorded the attempt has offered both already.
+      if (!claimedAfter) this.wake();
     });
     this.#inFlight.add(attempt);
   }
 
-  async #attempt(delivery: ClaimedDelivery): Promise<void> {
+  /** Never rejects; answers whether a claim recorded it (see `#record`). */
+  async #attempt(delivery: ClaimedDelivery): Promise<boolean> {
     const { channel } = delivery;
     const context = {
       deliveryId: delivery.id,
@@ -254,7 +287,7 @@ export class DeliveryWorker {
       });
       if (outcome.failure === 'aborted') {
         this.#log.info(context, 'delivery attempt aborted by shutdown; it is sent again');
-        return;
+        return false;
       }
       this.metrics.recordAttempt(outcome.statusCode, outcome.failure, outcome.latencyMs);
       const now = this.#clock.now();
@@ -282,7 +315,7 @@ export class DeliveryWorker {
         next: nextState(verdict, now),
         disableReason: verdict.kind === 'gone' ? GONE_REASON : null,
       };
-      await this.#store.recordAttempt(result);
+      const claimedAfter = await this.#record(result);
 
       const logged = { ...context, statusCode: outcome.statusCode, latencyMs: outcome.latencyMs, error: outcome.error ?? undefined };
       const end = endOf(verdict);
@@ -291,11 +324,21 @@ export class DeliveryWorker {
       else if (verdict.kind === 'retry') this.#log.info({ ...logged, retryInMs: verdict.delayMs }, 'delivery attempt failed; retrying');
       else if (verdict.kind === 'gone') this.#log.warn(logged, 'the webhook answered 410 Gone; the channel it was sent to is disabled');
       else this.#log.warn(logged, 'delivery failed after its last attempt');
+      return claimedAfter;
     } catch (error) {
       // The lease runs out and the delivery is claimed again: at least once.
       this.#log.error({ ...context, err: error }, 'recording a delivery attempt failed');
+      return false;
     }
   }
+}
+
+/** Attempts in flight by bot id, less those that ended (their slots are free for the claim). */
+function withoutEnded(inFlight: ReadonlyMap<string, number>, ended: ReadonlyArray<{ result: AttemptResult }>): ReadonlyMap<string, number> {
+  if (ended.length === 0) return inFlight;
+  const left = new Map(inFlight);
+  for (const { result } of ended) left.set(result.botId, (left.get(result.botId) ?? 1) - 1);
+  return left;
 }
 
 function nextState(verdict: Verdict, now: number): AttemptResult['next'] {

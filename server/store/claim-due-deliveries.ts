@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import { openSecret } from '../credentials/secret-box.js';
-import { engineOf } from './database.js';
+import { engineOf, inTransaction, type Db } from './database.js';
 import type { Schema } from './schema.js';
 import { toDelivery, toPreviousSecrets, type DeliveryRecord, type PreviousSecret } from './records.js';
 
@@ -59,10 +58,10 @@ export interface ClaimOptions {
  * not the backlog. The claim bumps the attempt counters and leases each conversation until
  * `now + leaseMs`.
  */
-export async function claimDueDeliveries(db: Kysely<Schema>, opts: ClaimOptions): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(db: Db, opts: ClaimOptions): Promise<ClaimedDelivery[]> {
   const { now, leaseMs, limit, perChannel = limit, inFlight, owner = null } = opts;
   if (limit <= 0) return [];
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const channels = await trx
       .selectFrom('channels')
       .select(['bot_id', 'url', 'verify_token', 'secret', 'verified_at'])

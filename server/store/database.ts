@@ -79,6 +79,14 @@ export function engineOf(db: Db): Dialect {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
+/**
+ * Runs `work` in the caller's transaction when `db` is one, else in a transaction of its own: an
+ * operation that is a transaction by itself can then also be one step of a bigger one.
+ */
+export function inTransaction<T>(db: Db, work: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db as Transaction<Schema>) : db.transaction().execute(work);
+}
+
 /** Credentials in a URL are never echoed into logs or terminals. */
 export function redactDatabaseUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//…@');

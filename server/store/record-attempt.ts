@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Db } from './database.js';
+import { inTransaction, type Db } from './database.js';
 import { appendEvents } from './append-events.js';
 import { refreshHeads, releaseLeases } from './delivery-heads.js';
 import { lockConversations } from './lock-conversations.js';
@@ -38,7 +38,7 @@ export async function recordAttempt(db: Kysely<Schema>, a: AttemptResult): Promi
  * new URL. A delivery that was claimed again after this attempt's lease ran out keeps the later
  * claim's state; the attempt itself is still logged.
  */
-export async function recordAttempts(db: Kysely<Schema>, attempts: readonly AttemptResult[]): Promise<void> {
+export async function recordAttempts(db: Db, attempts: readonly AttemptResult[]): Promise<void> {
   if (attempts.length === 0) return;
   // One lock order for every transaction of the batch: conversations by id.
   const sorted = [...attempts].sort((a, b) => (a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0));
@@ -46,13 +46,14 @@ export async function recordAttempts(db: Kysely<Schema>, attempts: readonly Atte
     try {
       return await writeAttempts(db, sorted);
     } catch (error) {
-      if (!isWriteConflict(error) || retry >= WRITE_CONFLICT_RETRIES) throw error;
+      // Inside the caller's transaction, the caller runs the whole of it again.
+      if (!isWriteConflict(error) || retry >= WRITE_CONFLICT_RETRIES || db.isTransaction) throw error;
     }
   }
 }
 
-async function writeAttempts(db: Kysely<Schema>, attempts: readonly AttemptResult[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+async function writeAttempts(db: Db, attempts: readonly AttemptResult[]): Promise<void> {
+  await inTransaction(db, async (trx) => {
     // First: an accept queuing answers in these conversations commits before, or waits.
     await lockConversations(trx, attempts.map((a) => a.conversationId));
     await trx

@@ -132,7 +132,7 @@ describe('timing', () => {
     const store = deliveryStore(fx.database.db);
     let claims = 0;
     const worker = fx.newWorker({
-      store: { ...store, claimDueDeliveries: async (o) => store.claimDueDeliveries(o).finally(() => void claims++) },
+      store: { ...store, claimDueDeliveries: async (o, recorded) => store.claimDueDeliveries(o, recorded).finally(() => void claims++) },
     });
     worker.start();
     await waitFor(() => claims > 0, { what: 'a claim' });
