@@ -25,10 +25,15 @@ export async function saveChannel(
     verified_at: input.verified === false ? null : now,
     updated_at: now,
   };
-  await db
-    .insertInto('channels')
-    .values({ id: newId, bot_id: botId, ...configuration, secret: newSecret, created_at: now })
-    .onConflict((oc) => oc.column('bot_id').doUpdateSet(configuration))
-    .execute();
-  return (await findChannel(db, botId))!;
+  // One transaction: the row read back is the one just saved. Read after the upsert's commit, a
+  // channel deleted meanwhile (another request, another instance) was not there, and the PUT
+  // answered 500.
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('channels')
+      .values({ id: newId, bot_id: botId, ...configuration, secret: newSecret, created_at: now })
+      .onConflict((oc) => oc.column('bot_id').doUpdateSet(configuration))
+      .execute();
+    return (await findChannel(trx, botId))!;
+  });
 }
