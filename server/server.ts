@@ -85,6 +85,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     database = await openDatabase(config.databaseUrl, {
       ...config.database,
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; it is replaced on next use'),
+      onCheckpointError: (message) => logger.warn({ error: message }, 'WAL checkpoint failed; the next one tries again'),
     });
   } catch (error) {
     fileLock?.release();

@@ -12,6 +12,7 @@ import { createConcurrentWrites } from './concurrent-writes.js';
 import { runRelaxed, type DeferredSync } from './deferred-sync.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { migrationProvider } from './migrations/index.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 import { walSync } from './wal-sync.js';
 import type { Schema } from './schema.js';
 
@@ -72,6 +73,8 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number;
   /** Told about connections lost while idle; the pool replaces them by itself. */
   onConnectionError?(error: Error): void;
+  /** SQLite: told about a failed WAL checkpoint on the checkpointer thread (the WAL still stays bounded). */
+  onCheckpointError?(message: string): void;
 }
 
 /** The engine behind a connection or transaction: where an operation's two variants differ, it picks one. */
@@ -136,6 +139,10 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   // them all before anything is served, rather than an fsync each (about a tenth of the cold start).
   await runRelaxed(db, deferredSync, (connection) => migrate(connection));
   await deferredSync.sync();
+  // Checkpoints run on a thread of their own (wal-checkpointer.ts); this connection checkpoints
+  // only if that one falls behind by ten times SQLite's default.
+  sqlite.pragma(`wal_autocheckpoint = ${MAIN_AUTOCHECKPOINT_PAGES}`);
+  const checkpointer = startWalCheckpointer(path, { everyMs: CHECKPOINT_EVERY_MS, onError: options.onCheckpointError });
   const database = withWrites(db, { db, dialect: 'sqlite' }, deferredSync);
   return {
     ...database,
@@ -144,11 +151,17 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       durable: () => deferredSync.sync(),
     },
     async close() {
+      await checkpointer.stop();
       await database.close();
       await deferredSync.close();
     },
   };
 }
+
+/** The WAL's pages past which the main connection checkpoints itself (SQLite's default is 1,000). */
+const MAIN_AUTOCHECKPOINT_PAGES = 10_000;
+/** How often the checkpointer thread copies the WAL into the database file. */
+const CHECKPOINT_EVERY_MS = 200;
 
 /** How long SQLite itself may wait for another process's lock, holding the event loop: one slice. */
 const SQLITE_BUSY_SLICE_MS = 10;
