@@ -1,4 +1,5 @@
 import { engineOf, type Db } from './database.js';
+import { retryWriteConflicts } from './store-errors.js';
 
 /**
  * Removes the configuration and its secrets (the current one and those still signing); answers
@@ -11,7 +12,7 @@ import { engineOf, type Db } from './database.js';
  * that secret signed the deliveries of a channel configured again later.
  */
 export async function deleteChannel(db: Db, botId: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return retryWriteConflicts(() => db.transaction().execute(async (trx) => {
     const channel = await trx
       .selectFrom('channels')
       .select('bot_id')
@@ -24,5 +25,5 @@ export async function deleteChannel(db: Db, botId: string): Promise<boolean> {
     if (!channel) return false;
     await trx.deleteFrom('channels').where('bot_id', '=', botId).execute();
     return true;
-  });
+  }));
 }

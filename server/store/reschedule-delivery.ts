@@ -4,6 +4,7 @@ import { lockConversations } from './lock-conversations.js';
 import { appendEvents } from './append-events.js';
 import { deliveryUpdated, toDelivery, type DeliveryRecord } from './records.js';
 import type { Schema } from './schema.js';
+import { retryWriteConflicts } from './store-errors.js';
 
 /**
  * Redelivery: the delivery is due now, with a fresh retry schedule, whatever its status. A
@@ -13,7 +14,7 @@ import type { Schema } from './schema.js';
  * Undefined when the delivery does not exist for this bot.
  */
 export async function rescheduleDelivery(db: Kysely<Schema>, botId: string, deliveryId: string, now: number): Promise<DeliveryRecord | undefined> {
-  return db.transaction().execute(async (trx) => {
+  return retryWriteConflicts(() => db.transaction().execute(async (trx) => {
     const found = await trx.selectFrom('deliveries').select('conversation_id').where('id', '=', deliveryId).where('bot_id', '=', botId).executeTakeFirst();
     if (!found) return undefined;
     // Before changing what the conversation has pending: an accept queuing answers in it commits before, or waits.
@@ -30,5 +31,5 @@ export async function rescheduleDelivery(db: Kysely<Schema>, botId: string, deli
     const delivery = toDelivery(row);
     await appendEvents(trx, [{ botId, senderId: delivery.senderId, record: deliveryUpdated(delivery, null, now) }]);
     return delivery;
-  });
+  }));
 }

@@ -1,6 +1,7 @@
 import { engineOf, type Db } from './database.js';
 import { findChannel } from './find-channel.js';
 import type { ChannelRecord } from './records.js';
+import { retryWriteConflicts } from './store-errors.js';
 
 /**
  * What a rotation did: `rotated` (the channel as it is now), `no-channel`, or `limit` when
@@ -26,7 +27,7 @@ export async function rotateSecret(
   input: { botId: string; secret: string; previousExpiresAt: number; now: number; maxPrevious?: number },
 ): Promise<RotateSecretResult> {
   const { botId, now } = input;
-  return db.transaction().execute(async (trx): Promise<RotateSecretResult> => {
+  return retryWriteConflicts(() => db.transaction().execute(async (trx): Promise<RotateSecretResult> => {
     const current = await trx
       .selectFrom('channels')
       .select('secret')
@@ -45,5 +46,5 @@ export async function rotateSecret(
       .execute();
     await trx.updateTable('channels').set({ secret: input.secret, updated_at: now }).where('bot_id', '=', botId).execute();
     return { outcome: 'rotated', channel: (await findChannel(trx, botId))! };
-  });
+  }));
 }

@@ -1,6 +1,7 @@
 import { hashVerifyToken } from '../credentials/verify-token.js';
 import type { Db } from './database.js';
 import { findChannel } from './find-channel.js';
+import { retryWriteConflicts } from './store-errors.js';
 import type { ChannelRecord } from './records.js';
 
 /**
@@ -28,12 +29,12 @@ export async function saveChannel(
   // One transaction: the row read back is the one just saved. Read after the upsert's commit, a
   // channel deleted meanwhile (another request, another instance) was not there, and the PUT
   // answered 500.
-  return db.transaction().execute(async (trx) => {
+  return retryWriteConflicts(() => db.transaction().execute(async (trx) => {
     await trx
       .insertInto('channels')
       .values({ id: newId, bot_id: botId, ...configuration, secret: newSecret, created_at: now })
       .onConflict((oc) => oc.column('bot_id').doUpdateSet(configuration))
       .execute();
     return (await findChannel(trx, botId))!;
-  });
+  }));
 }

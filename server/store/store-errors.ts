@@ -19,6 +19,26 @@ export function isWriteConflict(error: unknown): boolean {
 /** A write lost a race to a concurrent one (the same conversation, the same idempotency key): run it again. */
 export class WriteConflictError extends Error {}
 
+/** How many times a transaction that lost a race is run again before its error is the caller's. */
+export const WRITE_CONFLICT_RETRIES = 5;
+
+/**
+ * Runs `transaction` (a whole transaction, not a statement inside one) again while it loses a
+ * race ({@link isWriteConflict}), up to {@link WRITE_CONFLICT_RETRIES} more times: what the
+ * README promises, "a transaction that loses a race is run again, never answered 500".
+ *
+ * @example await retryWriteConflicts(() => deleteChannelOnce(db, botId))
+ */
+export async function retryWriteConflicts<T>(transaction: () => Promise<T>): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await transaction();
+    } catch (error) {
+      if (!isWriteConflict(error) || retry >= WRITE_CONFLICT_RETRIES) throw error;
+    }
+  }
+}
+
 /**
  * The database cannot be reached or cannot serve right now: a refused or lost connection, a
  * connect or statement timeout, PostgreSQL shutting down or starting (57P0x), a connection
