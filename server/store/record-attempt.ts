@@ -3,9 +3,14 @@ import { inTransaction, type Db } from './database.js';
 import { appendEvents } from './append-events.js';
 import { refreshHeads, releaseLeases } from './delivery-heads.js';
 import { lockConversations } from './lock-conversations.js';
-import { deliveryUpdated, toDelivery, type AttemptRecord } from './records.js';
+import { deliveryUpdated, toDeliveryState, type AttemptRecord } from './records.js';
 import type { Schema } from './schema.js';
 import { isWriteConflict } from './store-errors.js';
+
+const DELIVERY_STATE_COLUMNS = [
+  'id', 'bot_id', 'conversation_id', 'sender_id', 'message_id', 'webhook_id', 'message_counter', 'status',
+  'attempt_count', 'next_attempt_at', 'last_attempt_at', 'last_status_code', 'created_at', 'updated_at',
+] as const;
 
 /** PostgreSQL may pick this transaction as a deadlock victim against accepts and claims: run it again, a few times. */
 const WRITE_CONFLICT_RETRIES = 5;
@@ -102,8 +107,13 @@ async function writeAttempts(db: Db, attempts: readonly AttemptResult[]): Promis
     await releaseLeases(trx, attempts);
     await refreshHeads(trx, attempts.map((a) => a.conversationId));
     // The event log records each attempt with the delivery as it now stands.
-    const rows = await trx.selectFrom('deliveries').selectAll().where('id', 'in', attempts.map((a) => a.deliveryId)).execute();
-    const deliveries = new Map(rows.map((row) => [row.id, toDelivery(row)]));
+    // Without the body, which the event leaves out: each is a kilobyte or more to read and parse.
+    const rows = await trx
+      .selectFrom('deliveries')
+      .select(DELIVERY_STATE_COLUMNS)
+      .where('id', 'in', attempts.map((a) => a.deliveryId))
+      .execute();
+    const deliveries = new Map(rows.map((row) => [row.id, toDeliveryState(row)]));
     await appendEvents(
       trx,
       attempts.flatMap((a) => {

@@ -150,6 +150,11 @@ export function toMessage(row: MessagesTable): MessageRecord {
 }
 
 export function toDelivery(row: DeliveriesTable): DeliveryRecord {
+  return { ...toDeliveryState(row), event: JSON.parse(row.event) };
+}
+
+/** A delivery without its body (the bot message event), read without parsing it: what the event log records. */
+export function toDeliveryState(row: Omit<DeliveriesTable, 'event' | 'round_attempt_count'>): Omit<DeliveryRecord, 'event'> {
   return {
     id: row.id,
     botId: row.bot_id,
@@ -158,7 +163,6 @@ export function toDelivery(row: DeliveriesTable): DeliveryRecord {
     messageId: row.message_id,
     webhookId: row.webhook_id,
     messageCounter: num(row.message_counter),
-    event: JSON.parse(row.event),
     status: row.status,
     attemptCount: num(row.attempt_count),
     nextAttemptAt: num(row.next_attempt_at),
@@ -202,7 +206,7 @@ export interface StoredEvent {
 }
 
 /** A delivery update's event: the delivery without its body, and the attempt that moved it (or null). */
-export function deliveryUpdated(delivery: DeliveryRecord, attempt: AttemptRecord | null, at: number): EventRecord {
+export function deliveryUpdated(delivery: Omit<DeliveryRecord, 'event'> & { event?: unknown }, attempt: AttemptRecord | null, at: number): EventRecord {
   const { event: _body, ...rest } = delivery;
   return { type: 'delivery.updated', createdAt: at, delivery: rest, attempt };
 }
