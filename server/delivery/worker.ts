@@ -17,6 +17,7 @@
  * conversation is claimable in it). Otherwise it sleeps until the next head is due, at most
  * `pollMs`, so work queued by other instances is seen too.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Dispatcher } from 'undici';
@@ -120,6 +121,9 @@ export class DeliveryWorker {
     if (this.#loop) return;
     this.#stopping = false;
     this.#abort = new AbortController();
+    // Each attempt in flight listens to it twice (undici's request, the body's deadline) until its
+    // answer ends: bounded by the slots, not a leak, so no MaxListenersExceededWarning in the log.
+    setMaxListeners(2 * this.#settings.concurrency + 10, this.#abort.signal);
     this.#loop = this.#run();
   }
 

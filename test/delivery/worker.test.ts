@@ -294,3 +294,22 @@ describe('metrics', () => {
     expect(await fx.registry.getSingleMetricAsString('webhook_channel_delivery_queue_depth')).toMatch(/webhook_channel_delivery_queue_depth 0/);
   });
 });
+
+describe('many attempts in flight', () => {
+  it('warns of no listener leak: each attempt listens to the shutdown signal only until its answer ends', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => void warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      await setUp(() => ({ status: 200, delayMs: 200 }), { concurrency: 24, perChannelConcurrency: 24 });
+      await Promise.all(Array.from({ length: 24 }, (_, n) => fx.queue(senderId(n + 1), ['at once'])));
+      await receiver.waitForCount(24);
+      await waitFor(() => receiver.received.every((w) => w.answeredStatus === 200), { what: 'every answer' });
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
