@@ -13,7 +13,7 @@ import {
   appendMessages,
   isWriteConflict,
   enqueueDeliveries,
-  findChannel,
+  findChannelAddress,
   findIdempotencyRecord,
   listLatestBotMessages,
   openConversation,
@@ -111,7 +111,7 @@ export async function acceptMessage(
             record: { type: 'message.created' as const, actor: 'bot' as const, createdAt: now, event: d.event },
           })),
         ]);
-        const channel = await findChannel(trx, input.botId);
+        const channel = await findChannelAddress(trx, input.botId);
         const result: MessageAccepted = {
           messageId: storedUser!.id,
           conversationId: conversation.id,

@@ -4,6 +4,7 @@ export * from './records.js';
 export { saveBot } from './save-bot.js';
 export { findBot } from './find-bot.js';
 export { findChannel } from './find-channel.js';
+export { findChannelAddress } from './find-channel-address.js';
 export { findChannelById } from './find-channel-by-id.js';
 export { saveChannel } from './save-channel.js';
 export { deleteChannel } from './delete-channel.js';
