@@ -8,6 +8,7 @@ import { events } from './0008-events.js';
 import { attemptRequests } from './0009-attempt-requests.js';
 import { instanceHeartbeats } from './0010-instance-heartbeats.js';
 import { previousSecrets } from './0012-previous-secrets.js';
+import { dropRedundantDeliveryIndex } from './0013-drop-redundant-delivery-index.js';
 
 /** Numbered migrations, applied in name order. Add a file per change; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0009-attempt-requests': attemptRequests,
   '0010-instance-heartbeats': instanceHeartbeats,
   '0012-previous-secrets': previousSecrets,
+  '0013-drop-redundant-delivery-index': dropRedundantDeliveryIndex,
 };
 
 export const migrationProvider: MigrationProvider = {
