@@ -107,8 +107,9 @@ describe.skipIf(!chromium.found)('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Switch to the test receiver' }).click();
     await page.locator('.channel-status').getByText('http://test-receiver.internal/', { exact: false }).waitFor();
     await page.getByText('active', { exact: true }).first().waitFor();
-    await expect(page.locator('.receiver-switch').innerText()).resolves.toContain(`Deliveries go to the built-in test receiver instead of ${own.url}`);
+    // The panel is redrawn once the switch is saved, a moment after the status shows it: wait for it.
     await page.getByRole('button', { name: `Back to ${own.url}` }).waitFor();
+    await expect(page.locator('.receiver-switch').innerText()).resolves.toContain(`Deliveries go to the built-in test receiver instead of ${own.url}`);
     await page.getByRole('textbox', { name: 'Message' }).fill('hi');
     await page.keyboard.press('Enter');
     await page.locator('.inbox').getByText('verified', { exact: true }).first().waitFor({ timeout: 30_000 });
