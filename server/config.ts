@@ -39,6 +39,11 @@ export interface Config {
   /** Failed authentications allowed per client address (then 429), apart from any bot's rate limit. */
   authFailuresPerSecond: number;
   authFailuresBurst: number;
+  /**
+   * Reverse proxies in front of the server that append to `X-Forwarded-For`: the client's address
+   * is the entry that many from the right. 0 (the default): the connection's address.
+   */
+  trustProxyHops: number;
   /** Deliveries due for one active channel past which its bot's sends answer 429 (backpressure). */
   channelBacklogLimit: number;
   idempotencyTtlMs: number;
@@ -219,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http,
     authFailuresPerSecond: integer(env, 'AUTH_FAILURES_PER_SECOND', 5, 1, 1_000_000),
     authFailuresBurst: integer(env, 'AUTH_FAILURES_BURST', 50, 1, 1_000_000),
+    trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
     // Sized from measured capacity: about what one instance accepts per second on one core with
     // group commit, so one bot may use the whole instance; past the deliveries its receiver takes,
     // the backlog bound answers 429 instead (README "Configuration").

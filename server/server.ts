@@ -156,6 +156,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimit: { perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
     authFailureLimit: { perSecond: config.authFailuresPerSecond, burst: config.authFailuresBurst },
+    trustProxyHops: config.trustProxyHops,
   });
 
   if (options.startDelivery !== false) delivery.start();

@@ -27,6 +27,12 @@ export interface HttpAppOptions {
   rateLimit: { perSecond: number; burst: number };
   /** Failed authentications per client address, on their own budget (never a bot's). */
   authFailureLimit: { perSecond: number; burst: number };
+  /**
+   * Proxies in front that append to `X-Forwarded-For` (TRUST_PROXY_HOPS): the client address is
+   * that many entries from its right. 0 or absent: the connection's address, and the header is ignored
+   * (a client can write anything in it).
+   */
+  trustProxyHops?: number;
   /** Operations whose calls count against the bot's rate limit. */
   rateLimitedOperations?: string[];
 }
@@ -39,7 +45,10 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   const missing = options.router.operations.filter((op) => !isServedOperation(options.handlers, op.operationId)).map((op) => op.operationId);
   if (missing.length > 0) throw new Error(`no handler for the spec's operations: ${missing.join(', ')}`);
 
-  const app = new Koa({ proxy: false });
+  // Koa reads X-Forwarded-For only when told to, and then keeps only the last maxIpsCount entries:
+  // the ones the trusted proxies wrote. ctx.ip is the leftmost of those, the client they saw.
+  const hops = options.trustProxyHops ?? 0;
+  const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   // Errors rendered above never reach here; what does is a streamed body (the event stream) whose
   // client went away, which is expected, or a socket fault.
   app.on('error', (error: NodeJS.ErrnoException) => {
@@ -77,7 +86,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     try {
       return await check();
     } catch (error) {
-      if (error instanceof Problem && error.status === 401) authFailures.take(clientKey(ctx.request.socket.remoteAddress));
+      if (error instanceof Problem && error.status === 401) authFailures.take(clientKey(ctx.ip));
       throw error;
     }
   };

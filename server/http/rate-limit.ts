@@ -5,6 +5,7 @@
  * Each answer tells the client where it stands with the `RateLimit-Limit`, `RateLimit-Remaining`
  * and `RateLimit-Reset` headers the spec declares (the IETF httpapi RateLimit header fields draft).
  */
+import { isIP } from 'node:net';
 import type { Clock } from '../clock.js';
 import { Problem } from '../problem.js';
 
@@ -66,10 +67,11 @@ export function createRateLimiter(clock: Clock, options: RateLimiterOptions): Ra
 
 /**
  * The key of a client address for limits: an IPv6 client usually holds a whole /64, so its
- * addresses count as one; an IPv4-mapped IPv6 address is its IPv4 address.
+ * addresses count as one; an IPv4-mapped IPv6 address is its IPv4 address. What is not an address
+ * (none, or an `X-Forwarded-For` entry a proxy did not write) shares one key.
  */
 export function clientKey(address: string | undefined): string {
-  if (!address) return 'unknown';
+  if (!address || isIP(address) === 0) return 'unknown';
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1]!;
   if (!address.includes(':')) return address;

@@ -62,6 +62,40 @@ describe('a flood of failed authentications (fault 1)', () => {
   });
 });
 
+/** Behind reverse proxies (TRUST_PROXY_HOPS): failures are counted per client, not per proxy. */
+describe('failed authentications behind a proxy', () => {
+  const failWith = (server: TestServer, forwardedFor: string) =>
+    server.call('getWebhookChannel', { token: 'wrong-token-000000', headers: { 'x-forwarded-for': forwardedFor } }).then((res) => res.status);
+  const floodFrom = async (server: TestServer, forwardedFor: string, count: number) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < count; i++) statuses.push(await failWith(server, forwardedFor));
+    return statuses;
+  };
+
+  it('with one proxy trusted, limits each client the proxy names on its own', async () => {
+    const server = await startTestServer({ TRUST_PROXY_HOPS: '1', AUTH_FAILURES_BURST: '3', AUTH_FAILURES_PER_SECOND: '1' }, { startDelivery: false });
+    try {
+      // The leftmost entry is the client's own claim; the proxy appended the address it saw.
+      expect(await floodFrom(server, '198.51.100.1, 203.0.113.10', 5)).toContain(429);
+      expect(await failWith(server, '198.51.100.1, 203.0.113.11')).toBe(401); // another client behind the same proxy
+      expect(await failWith(server, '203.0.113.11')).toBe(401);
+      expect(await failWith(server, '198.51.100.99, 203.0.113.10')).toBe(429); // the first client, whatever it claims
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('without it, ignores the header: every claim comes from the one connection address', async () => {
+    const server = await startTestServer({ AUTH_FAILURES_BURST: '3', AUTH_FAILURES_PER_SECOND: '1' }, { startDelivery: false });
+    try {
+      expect(await floodFrom(server, '203.0.113.10', 5)).toContain(429);
+      expect(await failWith(server, '203.0.113.11')).toBe(429);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('made-up bot ids (fault 2)', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -103,6 +137,10 @@ describe('made-up bot ids (fault 2)', () => {
     ['an IPv6 address, by its /64', '2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::/64'],
     ['a shortened IPv6 address', '2001:db8::1', '2001:db8:0:0::/64'],
     ['no address', undefined, 'unknown'],
+    // What a client may write into X-Forwarded-For when more proxies are trusted than there are:
+    // one shared key, and no RangeError from a "::" with more than eight groups around it.
+    ['not an address', 'a:b:c:d:e:f:g:h::i', 'unknown'],
+    ['a name', 'attacker.example', 'unknown'],
   ])('keys failures by client address: %s', (_name, address, want) => {
     expect(clientKey(address)).toBe(want);
   });
