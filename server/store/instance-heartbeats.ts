@@ -8,6 +8,7 @@
  * (delivery/heartbeat.ts), so instances whose clocks disagree never take each other for stopped.
  */
 import type { Db } from './database.js';
+import { releaseLeases } from './release-leases.js';
 
 /**
  * The instance is alive at `now`: its row is created or refreshed (to `now`, or one more than it
@@ -56,25 +57,12 @@ export async function releaseStoppedInstances(db: Db, stopped: readonly Instance
     const deleted = await db.deleteFrom('instances').where('id', '=', id).where('heartbeat_at', '=', heartbeatAt).executeTakeFirst();
     if (Number(deleted.numDeletedRows) > 0) gone.push(id);
   }
-  return gone.length === 0 ? 0 : releaseLeasesOf(db, gone);
+  return gone.length === 0 ? 0 : releaseLeases(db, gone);
 }
 
 /** An instance that stops for good (a graceful shutdown): frees its leases and forgets it. Answers how many leases were freed. */
 export async function removeInstance(db: Db, instanceId: string): Promise<number> {
-  const freed = await releaseLeasesOf(db, [instanceId]);
+  const freed = await releaseLeases(db, [instanceId]);
   await db.deleteFrom('instances').where('id', '=', instanceId).execute();
   return freed;
-}
-
-async function releaseLeasesOf(db: Db, instanceIds: string[]): Promise<number> {
-  const result = await db
-    .updateTable('delivery_heads')
-    .set((eb) => ({
-      lease_until: null,
-      leased_by: null,
-      ready_at: eb.selectFrom('deliveries as d').select('d.next_attempt_at').whereRef('d.id', '=', 'delivery_heads.delivery_id'),
-    }))
-    .where('leased_by', 'in', instanceIds)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
 }
