@@ -5,13 +5,10 @@
  * set) is held open, uncommitted, while the delete runs; then it commits. However the two meet,
  * nothing of the deleted channel's secrets survives to sign for a channel configured again.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { deleteChannel, findChannel, openDatabase, rotateSecret, saveChannel, type Database } from '../../server/store/index.js';
-import { createTestDatabaseUrl } from '../support/test-store.js';
+import { deleteChannel, findChannel, rotateSecret, saveChannel, type Database } from '../../server/store/index.js';
+import { openTwoInstances, type TwoInstances } from '../support/two-instances.js';
 import { waitFor } from '../support/wait-for.js';
 
 const T0 = Date.parse('2026-11-29T10:00:00Z');
@@ -19,26 +16,17 @@ const DAY = 24 * 3600_000;
 const FIRST_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const channel = (secret: string, newId: string) => ({ botId: 'demo', url: 'https://bots.example.com/hook', verifyToken: 'token-token', newId, newSecret: secret, now: T0 });
 
-let dir: string;
-let drop: () => Promise<void>;
+let instances: TwoInstances;
 /** Two instances: each a pool of its own on one database. */
 let a: Database;
 let b: Database;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'wc-delete-race-'));
-  const database = await createTestDatabaseUrl(dir, 'delete-race');
-  drop = database.drop;
-  a = await openDatabase(database.url);
-  b = await openDatabase(database.url);
+  instances = await openTwoInstances('delete-race');
+  ({ a, b } = instances);
   await saveChannel(a.db, channel(FIRST_SECRET, 'chn_01JD8X2A5B7C9D1E3F5G7H9J1K'));
 });
-afterEach(async () => {
-  await a?.close();
-  await b?.close();
-  await drop?.();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => instances?.close());
 
 const waitsOnLock = async () => {
   const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(a.db);

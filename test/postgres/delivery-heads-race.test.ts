@@ -6,9 +6,6 @@
  * other operation runs; then it commits. However the two meet, the conversation keeps a head
  * naming its lowest pending delivery, so every queued delivery is claimed, in order.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql, type Transaction } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
@@ -16,7 +13,6 @@ import {
   claimDueDeliveries,
   enqueueDeliveries,
   openConversation,
-  openDatabase,
   recordAttempt,
   rescheduleDelivery,
   saveChannel,
@@ -24,34 +20,25 @@ import {
   type Database,
 } from '../../server/store/index.js';
 import type { Schema } from '../../server/store/schema.js';
-import { createTestDatabaseUrl } from '../support/test-store.js';
+import { openTwoInstances, type TwoInstances } from '../support/two-instances.js';
 import { waitFor } from '../support/wait-for.js';
 
 const T0 = Date.parse('2026-11-29T10:00:00Z');
 const LEASE = 60_000;
 const SENDER = 'race-sender-0000000001';
 
-let dir: string;
-let drop: () => Promise<void>;
+let instances: TwoInstances;
 /** Two instances: each a pool of its own on one database. */
 let a: Database;
 let b: Database;
 let seq = 0;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'wc-heads-race-'));
-  const database = await createTestDatabaseUrl(dir, 'heads-race');
-  drop = database.drop;
-  a = await openDatabase(database.url);
-  b = await openDatabase(database.url);
+  instances = await openTwoInstances('heads-race');
+  ({ a, b } = instances);
   await saveChannel(a.db, { botId: 'demo', url: 'https://bots.example.com/hook', verifyToken: 'token-token', newId: 'chn_01JD8X2A5B7C9D1E3F5G7H9J1K', newSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', now: T0 });
 });
-afterEach(async () => {
-  await a?.close();
-  await b?.close();
-  await drop?.();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => instances?.close());
 
 /** What an accept does to the delivery tables: the conversation (locked for the turn), its next bot messages, their deliveries. */
 async function queue(db: Database['db'] | Transaction<Schema>, count: number): Promise<string[]> {

@@ -5,36 +5,24 @@
  * removed it. Deterministic: right after the save's upsert runs, instance B deletes the channel
  * (or waits to, if the upsert's transaction holds the row), then the save goes on.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { deleteChannel, findChannel, openDatabase, saveChannel, type Database } from '../../server/store/index.js';
-import { createTestDatabaseUrl } from '../support/test-store.js';
+import { deleteChannel, findChannel, saveChannel, type Database } from '../../server/store/index.js';
+import { openTwoInstances, type TwoInstances } from '../support/two-instances.js';
 import { waitFor } from '../support/wait-for.js';
 
 const T0 = Date.parse('2026-11-29T10:00:00Z');
 const input = { botId: 'demo', url: 'https://bots.example.com/hook', verifyToken: 'token-token', newId: 'chn_01JD8X2A5B7C9D1E3F5G7H9J1K', newSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', now: T0 };
 
-let dir: string;
-let drop: () => Promise<void>;
+let instances: TwoInstances;
 let a: Database;
 let b: Database;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'wc-save-delete-race-'));
-  const database = await createTestDatabaseUrl(dir, 'save-delete-race');
-  drop = database.drop;
-  a = await openDatabase(database.url);
-  b = await openDatabase(database.url);
+  instances = await openTwoInstances('save-delete-race');
+  ({ a, b } = instances);
 });
-afterEach(async () => {
-  await a?.close();
-  await b?.close();
-  await drop?.();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => instances?.close());
 
 /** Runs `between` once, right after the first INSERT INTO channels has run on the database it is added to. */
 function afterChannelInsert(between: () => Promise<void>): KyselyPlugin {
