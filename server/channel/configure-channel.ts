@@ -75,7 +75,8 @@ export async function listChannels(ctx: ChannelContext, botId: string): Promise<
  * MAX_PREVIOUS_SECRETS replaced secrets still sign.
  */
 export async function rotateSigningSecret(ctx: ChannelContext, botId: string): Promise<ChannelRecord> {
-  await getChannel(ctx, botId);
+  // No read of the channel first: the rotation's own transaction answers whether there is one (404).
+  requireBot(ctx, botId);
   return rotateTo(ctx, botId, generateSigningSecret());
 }
 
